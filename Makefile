@@ -1,0 +1,49 @@
+# Only Go and make are assumed; everything else is fetched by the Go tool.
+GO      ?= go
+BIN     := bin
+TOOLS   := $(GO) tool -modfile=tools/go.mod
+export CGO_ENABLED := 0
+
+.PHONY: all build demo test test-short validate samples help export smoke bench \
+        lint vuln cover fuzz quality-gate clean
+
+all: build
+
+## build: static binaries in bin/
+build:
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+## demo: start the embedded emulator and run every action and a trigger
+demo: build
+	./$(BIN)/haloitsm-demo --plugin ./$(BIN)/icon_haloitsm --emulator ./$(BIN)/halo-emulator
+
+## test: every test, with the race detector (the race detector needs cgo)
+test:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## validate: Rapid7's offline validator rules over this plugin directory
+validate:
+	$(GO) run ./cmd/iconctl validate .
+
+## samples: tests/<name>.json start messages
+samples:
+	$(GO) run ./cmd/iconctl samples .
+
+## help: regenerate help.md from plugin.spec.yaml and docs/help
+help:
+	$(GO) run ./cmd/iconctl help .
+
+## export: <vendor>_<name>_<version>.plg, built without a Docker engine
+export: build
+	$(GO) run ./cmd/iconctl export --binary $(BIN)/icon_haloitsm .
+
+## smoke: every action against a real Halo (ENV=staging|production)
+ENV ?= staging
+smoke: build
+	./$(BIN)/icon_haloitsm smoke --environment $(ENV)
+
+clean:
+	rm -rf $(BIN) coverage.out *.plg
