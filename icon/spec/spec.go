@@ -35,6 +35,8 @@ type Spec struct {
 	References        []string
 	Troubleshooting   []string
 	VersionHistory    []string
+	// SDK is the Python generator's sdk block, nil when absent.
+	SDK *SDK
 
 	// Connection holds the connection parameters in declaration order.
 	Connection []Param
@@ -60,6 +62,8 @@ type Type struct {
 	Name   string
 	Fields []Param
 	Line   int
+	// Node is the type's YAML mapping node.
+	Node *yaml.Node
 }
 
 // Component is an action, trigger or task.
@@ -74,6 +78,8 @@ type Component struct {
 	State    []Param
 	Schedule *Param
 	Line     int
+	// Node is the component's YAML mapping node.
+	Node *yaml.Node
 }
 
 // Param is one connection field, input, output, state entry or custom-type
@@ -98,7 +104,20 @@ type Param struct {
 	HasOrder    bool
 	Placeholder string
 	Tooltip     string
+	// ExcludeProduct is the excludeProduct key as written, nil when absent.
+	ExcludeProduct any
+	// PersistState is the persist_state key of task outputs.
+	PersistState bool
 	// Node is the parameter's YAML mapping node.
 	Node *yaml.Node
 	Line int
+}
+
+// SDK is the spec's sdk block, read by Rapid7's Python code generator.
+type SDK struct {
+	Type      string
+	Version   string
+	User      string
+	CustomCmd []string
+	Packages  []string
 }
