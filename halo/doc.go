@@ -1,0 +1,48 @@
+// Package halo is a client for the HaloITSM REST API (shared with HaloPSA
+// and HaloCRM).
+//
+// A Client authenticates with OAuth2 client credentials, keeps one access
+// token per client, paces requests to stay inside Halo's rolling rate
+// window, retries what is safe to retry, and turns every failure into a
+// typed error:
+//
+//	c, err := halo.New(halo.Config{
+//		AuthURL:      "https://example.haloitsm.com/auth",
+//		ResourceURL:  "https://example.haloitsm.com/api",
+//		ClientID:     "…",
+//		ClientSecret: halo.Secret("…"),
+//	})
+//	if err != nil { … }
+//	t, err := c.Tickets.Get(ctx, 42, false)
+//
+// # Errors
+//
+// Error strings start with "halo: " and name the operation. A non-2xx
+// answer from the API is an *APIError; a failure to obtain a token is a
+// *TokenError. Both match the sentinels ErrNotFound, ErrUnauthorized,
+// ErrForbidden, ErrRateLimited and ErrUnavailable through errors.Is where
+// apt. A write whose outcome cannot be known (the request reached Halo but
+// no answer came back) matches ErrAmbiguous.
+//
+// # Retries
+//
+// Reads (GET) and deletes are retried on 429, 500, 502, 503, 504 and
+// transport errors; a 500 is retried at most twice because Halo answers 500
+// for persistent faults as well as transient ones. Updates (a POST that
+// carries an id) are retried on the same conditions except 500. Creates are
+// never resent blindly: see TicketsService.Create and ActionsService.Create.
+// Other 4xx answers are never retried. All waits use capped exponential
+// backoff with jitter, honour Retry-After (capped), and stop once
+// Config.MaxRetryElapsed has passed.
+//
+// Halo answers 429 without Retry-After for a rolling five-minute window.
+// After such a 429 every request of the tenant pauses (not just the one
+// that was refused), on a schedule that starts at 20 seconds and grows to a
+// minute.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use by multiple goroutines. Clients built
+// for the same resource URL and tenant in one process share one rate
+// budget.
+package halo
