@@ -1,0 +1,181 @@
+package helpdoc_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/haloconnect/icon-haloitsm/icon/helpdoc"
+	"github.com/haloconnect/icon-haloitsm/icon/validate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goodPlugin is the validator's well-formed fixture plugin; its help.md is
+// this package's golden file, so the validator's own fixture always holds
+// what the generator writes.
+const goodPlugin = "../validate/testdata/good"
+
+func TestGenerateGolden(t *testing.T) {
+	t.Parallel()
+	got, err := helpdoc.Generate(goodPlugin)
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	golden := filepath.Join(goodPlugin, helpdoc.HelpFile)
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("Generate(%s) mismatch (-want +got):\n%s", goodPlugin, diff)
+	}
+}
+
+// copyDir copies the fixture plugin into a temporary directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestGeneratedHelpPassesValidators regenerates help.md in a copy of the
+// fixture and runs the help rules over it.
+func TestGeneratedHelpPassesValidators(t *testing.T) {
+	t.Parallel()
+	dir := copyDir(t, goodPlugin)
+	if err := helpdoc.Write(dir); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	res, err := validate.Run(t.Context(), dir, validate.Options{})
+	if err != nil {
+		t.Fatalf("validate.Run: %v", err)
+	}
+	for _, v := range res.Failures {
+		switch v.Rule {
+		case "HelpValidator", "HelpInputOutputValidator", "HelpExampleValidator",
+			"ChangelogValidator", "AcronymValidator", "ProfanityValidator":
+			t.Errorf("generated help.md fails: %s", v)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	dir := copyDir(t, goodPlugin)
+	if err := helpdoc.Write(dir); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := helpdoc.Check(dir); err != nil {
+		t.Fatalf("Check after Write: %v", err)
+	}
+
+	// A hand-written section that changed makes help.md stale.
+	note := filepath.Join(dir, "docs", "help", "actions", "add_note.md")
+	if err := os.WriteFile(note, []byte("Notes are public by default.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := helpdoc.Check(dir)
+	var stale *helpdoc.StaleError
+	if !errors.As(err, &stale) {
+		t.Fatalf("Check after editing a source = %v, want *StaleError", err)
+	}
+	if stale.Want != "Notes are public by default." {
+		t.Errorf("StaleError.Want = %q, want the new note", stale.Want)
+	}
+	if !strings.Contains(err.Error(), "stale at line") {
+		t.Errorf("error %q does not say where", err)
+	}
+
+	// No help.md at all.
+	if err := os.Remove(filepath.Join(dir, helpdoc.HelpFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := helpdoc.Check(dir); !errors.As(err, &stale) || !stale.Missing {
+		t.Errorf("Check without help.md = %v, want a missing *StaleError", err)
+	}
+}
+
+func TestGenerateFallbacksAndSources(t *testing.T) {
+	t.Parallel()
+	dir := copyDir(t, goodPlugin)
+	if err := os.RemoveAll(filepath.Join(dir, "docs")); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "docs", "help")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"description.md":         "Longer description written by hand.",
+		"key_features.md":        "* Hand-written feature",
+		"documentation_setup.md": "Create the API application first.",
+		"troubleshooting.md":     "* Hand-written tip",
+		"links.md":               "* [Home](https://example.org)",
+		"references.md":          "* [Guide](https://example.org/guide)",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := helpdoc.Generate(dir)
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	for _, want := range []string{
+		"# Description\n\nLonger description written by hand.\n\n# Key Features",
+		"# Key Features\n\n* Hand-written feature\n\n# Requirements\n\n* An Example ITSM API application",
+		"```\n\nCreate the API application first.\n\n## Technical Details",
+		"## Troubleshooting\n\n* Hand-written tip\n\n# Version History",
+		"# Links\n\n* [Home](https://example.org)\n\n## References\n\n* [Guide](https://example.org/guide)\n",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("help.md lacks %q", want)
+		}
+	}
+	if strings.Contains(string(got), "Notes are visible to agents") {
+		t.Error("help.md still holds the removed per-action note")
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	t.Parallel()
+	if _, err := helpdoc.Generate(t.TempDir()); err == nil || !strings.Contains(err.Error(), "plugin.spec.yaml") {
+		t.Errorf("Generate(empty dir) = %v, want an error naming plugin.spec.yaml", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, helpdoc.SpecFile), []byte("name: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := helpdoc.Generate(dir); err == nil {
+		t.Error("Generate(bad spec) succeeded")
+	}
+}
