@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
-
 )
 
 // credentialKeys are JSON keys whose values are secrets wherever they
@@ -202,4 +201,3 @@ func dockerLines(p *plugin) []string {
 	}
 	return strings.Split(string(data), "\n")
 }
-
