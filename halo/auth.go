@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -209,10 +210,7 @@ func (tc *tokenCache) fetch() (*accessToken, error) {
 		return nil, terr
 	}
 
-	life := assumedTokenLifetime
-	if tok.ExpiresIn > 0 {
-		life = time.Duration(tok.ExpiresIn) * time.Second
-	}
+	life := tokenLifetime(tok)
 	skew := min(maxTokenSkew, life/5)
 	t := &accessToken{value: tok.AccessToken, refreshAt: start.Add(life - skew)}
 
@@ -223,6 +221,32 @@ func (tc *tokenCache) fetch() (*accessToken, error) {
 	tc.log.Debug("halo: fetched access token", "path", pathOf(tc.conf.TokenURL),
 		"expires_in", life, "renew_in", life-skew)
 	return t, nil
+}
+
+// tokenLifetime reads expires_in from the token answer. The
+// clientcredentials package does not copy it into Token.ExpiresIn, so it
+// is taken from the raw answer, then from Expiry (set against the real
+// clock), and otherwise assumed.
+func tokenLifetime(tok *oauth2.Token) time.Duration {
+	if tok.ExpiresIn > 0 {
+		return time.Duration(tok.ExpiresIn) * time.Second
+	}
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		if v > 0 {
+			return time.Duration(v * float64(time.Second))
+		}
+	case string:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	if !tok.Expiry.IsZero() {
+		if d := time.Until(tok.Expiry); d > 0 {
+			return d
+		}
+	}
+	return assumedTokenLifetime
 }
 
 // classify turns a token fetch failure into a *TokenError naming the
