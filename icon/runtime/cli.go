@@ -265,4 +265,3 @@ func SampleMessage(s *spec.Spec, name string) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
-

@@ -267,7 +267,7 @@ func (p *parser) spec(root *yaml.Node) *Spec {
 		case "sdk":
 			s.SDK = p.sdk(e.v, path)
 		case "connection":
-			s.Connection = p.params(e.v, "connection", "connection field", paramKeys)
+			s.Connection = p.params(e.v, "", "connection field", paramKeys)
 		case "types":
 			s.Types = p.types(e.v)
 		case "actions":
