@@ -1,0 +1,299 @@
+package halo
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/haloconnect/icon-haloitsm/emulator"
+)
+
+const forever = 1000 // a script longer than any retry sequence
+
+func repeat(status, n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = status
+	}
+	return s
+}
+
+func repeatDur(d time.Duration, n int) []time.Duration {
+	s := make([]time.Duration, n)
+	for i := range s {
+		s[i] = d
+	}
+	return s
+}
+
+func TestReadRetries(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	tests := []struct {
+		name       string
+		script     []int
+		retryAfter string
+		wantHits   int
+		wantSleeps []time.Duration
+		wantErr    error // nil: success
+	}{
+		{"502 503 504 then success", []int{502, 503, 504}, "", 4,
+			[]time.Duration{250 * ms, 500 * ms, 1000 * ms}, nil},
+		{"connection dropped then success", []int{dropBefore}, "", 2,
+			[]time.Duration{250 * ms}, nil},
+		{"500 retried twice for reads", repeat(500, forever), "", 3,
+			[]time.Duration{250 * ms, 500 * ms}, ErrUnavailable},
+		{"429 without Retry-After waits tens of seconds", []int{429}, "", 2,
+			[]time.Duration{17500 * ms}, nil},
+		{"429 with Retry-After seconds", []int{429}, "7", 2,
+			[]time.Duration{7 * time.Second}, nil},
+		{"persistent 429 gives up within the bound", repeat(429, forever), "", 4,
+			[]time.Duration{17500 * ms, 35 * time.Second, 52500 * ms}, ErrRateLimited},
+		// 15.75s of growing waits, then the 20s cap (halved by the test
+		// jitter) until the next wait would pass the 2-minute bound.
+		{"persistent 503 gives up within the bound", repeat(503, forever), "", 17,
+			append([]time.Duration{250 * ms, 500 * ms, time.Second, 2 * time.Second,
+				4 * time.Second, 8 * time.Second}, repeatDur(10*time.Second, 10)...),
+			ErrUnavailable},
+		{"400 not retried", []int{400}, "", 1, nil, errors.New("400")},
+		{"403 not retried", []int{403}, "", 1, nil, ErrForbidden},
+		{"404 not retried", []int{404}, "", 1, nil, ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// Without keep-alives net/http cannot resend a dropped request
+			// by itself, so every retry seen is the client's own.
+			se := newScriptedEnv(t, tt.script, func(c *Config) {
+				c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			})
+			if tt.retryAfter != "" {
+				se.front.header = http.Header{"Retry-After": {tt.retryAfter}}
+			}
+			id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
+			tk, err := se.client.Tickets.Get(t.Context(), id, false)
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("Get: %v", err)
+			case tt.wantErr == nil && tk.ID != id:
+				t.Errorf("Get returned ticket %d, want %d", tk.ID, id)
+			case tt.wantErr != nil && err == nil:
+				t.Fatalf("Get succeeded, want %v", tt.wantErr)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr) &&
+				!strings.Contains(err.Error(), tt.wantErr.Error()):
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "halo: get ticket ") {
+				t.Errorf("err = %q, want the operation named", err)
+			}
+			if n := se.front.hits(); n != tt.wantHits {
+				t.Errorf("API hits = %d, want %d", n, tt.wantHits)
+			}
+			if diff := cmp.Diff(tt.wantSleeps, se.clock.Sleeps()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRetryBoundIsHonoured(t *testing.T) {
+	t.Parallel()
+	se := newScriptedEnv(t, repeat(503, forever), func(c *Config) {
+		c.MaxRetryElapsed = 3 * time.Second
+	})
+	_, err := se.client.Lookups.Statuses(t.Context())
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	var total time.Duration
+	for _, d := range se.clock.Sleeps() {
+		total += d
+	}
+	if total > 3*time.Second {
+		t.Errorf("slept %v in total, beyond the 3s bound", total)
+	}
+}
+
+func TestLongRetryAfterBeyondTheBoundFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	se := newScriptedEnv(t, []int{429}, nil)
+	se.front.header = http.Header{"Retry-After": {"3600"}}
+	_, err := se.client.Lookups.Statuses(t.Context())
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	if got := se.clock.Sleeps(); len(got) != 0 {
+		t.Errorf("slept %v; a capped 5-minute Retry-After exceeds the 2-minute bound", got)
+	}
+}
+
+func TestUpdateRetriesExceptOn500(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		script   []int
+		wantHits int
+		wantErr  bool
+	}{
+		{"503 retried", []int{503}, 2, false},
+		{"dropped connection retried", []int{commitThenDrop}, 2, false},
+		{"500 not retried", []int{500}, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			se := newScriptedEnv(t, tt.script, nil)
+			id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
+			tk, err := se.client.Tickets.Update(t.Context(), id, map[string]any{"summary": "y"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Update error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil && tk.Summary != "y" {
+				t.Errorf("Update returned summary %q", tk.Summary)
+			}
+			if n := se.front.hits(); n != tt.wantHits {
+				t.Errorf("API hits = %d, want %d", n, tt.wantHits)
+			}
+		})
+	}
+}
+
+func TestPerAttemptTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Config{}, func(c *Config) {
+		c.RequestTimeout = 100 * time.Millisecond
+		c.MaxRetryElapsed = 2 * time.Second
+	})
+	if err := e.client.Authenticate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.SetFaults(emulator.Faults{Latency: 300 * time.Millisecond})
+	_, err := e.client.Lookups.Statuses(t.Context())
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrUnavailable wrapping a deadline", err)
+	}
+	if n := len(e.apiRequests("GET")); n < 2 {
+		t.Errorf("attempts = %d, want retries after per-attempt timeouts", n)
+	}
+}
+
+func TestCallerContextWins(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Config{}, nil)
+	if err := e.client.Authenticate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.SetFaults(emulator.Faults{Latency: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := e.client.Lookups.Statuses(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("returned after %v, long after the caller's deadline", d)
+	}
+	if got := e.clock.Sleeps(); len(got) != 0 {
+		t.Errorf("retried after the caller gave up: %v", got)
+	}
+}
+
+func Test429PausesTheWholeTenant(t *testing.T) {
+	t.Parallel()
+	se := newScriptedEnv(t, []int{429}, nil)
+	other, err := New(se.client.cfg) // a second client of the same tenant
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.budget != se.client.budget {
+		t.Fatalf("clients of one tenant do not share a budget")
+	}
+	start := se.clock.Now()
+	if _, err := se.client.Lookups.Statuses(t.Context()); err != nil {
+		t.Fatalf("Statuses: %v", err)
+	}
+	se.client.budget.mu.Lock()
+	pause := se.client.budget.pauseUntil.Sub(start)
+	se.client.budget.mu.Unlock()
+	if pause != 17500*time.Millisecond {
+		t.Errorf("shared pause = %v, want 17.5s", pause)
+	}
+}
+
+func TestLoggingUsesFixedKeysAndNoSecrets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Config{}, nil)
+	id := ID(e.srv.CreateTicket(map[string]any{"summary": "x"}))
+	if _, err := e.client.Tickets.Get(t.Context(), id, true); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ExpireTokens()
+	e.srv.SetFaults(emulator.Faults{ErrorRatio: 1, Seed: 1})
+	_, _ = e.client.Tickets.Get(t.Context(), id, true)
+
+	logs := e.logs.String()
+	for _, want := range []string{`"method":"GET"`, `"path":"/api/Tickets/`, `"status":`,
+		`"attempt":`, `"wait":`, `"ticket_id":`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+	for _, bad := range []string{testSecret, "Bearer", "access_token", "eyJ"} {
+		if strings.Contains(logs, bad) {
+			t.Errorf("logs contain %q", bad)
+		}
+	}
+}
+
+type countingObserver struct {
+	requests, retries, tokens, waits int
+	statuses                         []int
+}
+
+func (o *countingObserver) OnRequest(_, _ string, status int, _ time.Duration) {
+	o.requests++
+	o.statuses = append(o.statuses, status)
+}
+func (o *countingObserver) OnRetry(string, time.Duration) { o.retries++ }
+func (o *countingObserver) OnTokenFetch(error)            { o.tokens++ }
+func (o *countingObserver) OnRateLimitWait(time.Duration) { o.waits++ }
+
+func TestObserverSeesRequestsRetriesAndTokens(t *testing.T) {
+	t.Parallel()
+	obs := &countingObserver{}
+	se := newScriptedEnv(t, []int{503}, func(c *Config) { c.Observer = obs })
+	if _, err := se.client.Lookups.Statuses(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := []any{obs.requests, obs.retries, obs.tokens, obs.statuses}
+	want := []any{2, 1, 1, []int{503, 200}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests, retries, token fetches, statuses (-want +got):\n%s", diff)
+	}
+}
+
+func TestClientRateBudgetQueuesInsteadOf429(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Config{RateLimit: 5, RateWindow: time.Minute}, func(c *Config) {
+		c.RateLimit, c.RateWindow = 5, time.Minute
+	})
+	start := e.clock.Now()
+	for range 12 {
+		if _, err := e.client.Lookups.Statuses(t.Context()); err != nil {
+			t.Fatalf("Statuses: %v", err)
+		}
+	}
+	for _, r := range e.apiRequests("") {
+		if r.Status == http.StatusTooManyRequests {
+			t.Fatalf("the emulator answered 429: the client overran its own budget")
+		}
+	}
+	if d := e.clock.Now().Sub(start); d < 2*time.Minute {
+		t.Errorf("12 requests at 5 per minute took %v, want at least 2m", d)
+	}
+}
