@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -252,6 +253,8 @@ func parseJSONFile(c *checker, f string) (any, bool) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			ln = jsonLine(data, se.Offset)
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			ln = jsonLine(data, int64(len(data)))
 		}
 		c.fail(f, ln, "invalid JSON: %v", err)
 		return nil, false

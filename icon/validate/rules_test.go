@@ -139,7 +139,7 @@ func TestRules(t *testing.T) {
 			failures: []string{
 				"ChangelogValidator: help.md:162: version history has no entry for the spec version 1.2.0",
 			},
-		},		{
+		}, {
 			name: "CloudReadyConnectionCredentialTokenValidator",
 			mutate: func(t *testing.T, dir string) {
 				edit(t, dir, specFile, "type: credential_secret_key", "type: credential_token")

@@ -3,7 +3,6 @@ package validate
 import (
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,4 +71,6 @@ func TestGoodPluginPasses(t *testing.T) {
 	t.Logf("notes:\n%s", strings.Join(strs(res.Notes), "\n"))
 }
 
-var _ = exec.LookPath
+func readPluginFile(dir, rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+}
