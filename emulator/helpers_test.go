@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -208,3 +209,7 @@ func mustCreate(t *testing.T, s *emulator.Server, fields map[string]any) int {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}
