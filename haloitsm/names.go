@@ -17,28 +17,18 @@ type named struct {
 	Aliases []string
 }
 
-// nameError is a name a workflow gave that matches no lookup entry, or
-// more than one. It is bad input, not a Halo failure.
-type nameError struct {
-	// Field is the input the name came from ("status_name").
-	Field string
-	msg   string
-}
-
-func (e *nameError) Error() string { return e.msg }
-
 // resolveName finds the id of name among items. Matching ignores case and
 // surrounding space and also tries each entry's aliases; a name made of
 // digits matches the entry with that id. kind is the singular noun used in
 // errors ("status"), field the input the name came from.
 //
-// An unknown name gives a *nameError suggesting up to three close names:
+// An unknown name gives a *inputError suggesting up to three close names:
 //
 //	unknown status "Clsoed"; did you mean "Closed"?
 func resolveName(kind, field, name string, items []named) (int, error) {
 	want := strings.TrimSpace(name)
 	if want == "" {
-		return 0, &nameError{Field: field, msg: fmt.Sprintf("%s: empty %s name", field, kind)}
+		return 0, &inputError{Field: field, msg: fmt.Sprintf("%s: empty %s name", field, kind)}
 	}
 
 	var hits []named
@@ -71,13 +61,13 @@ func resolveName(kind, field, name string, items []named) (int, error) {
 	case 1:
 		return hits[0].ID, nil
 	case 0:
-		return 0, &nameError{Field: field, msg: unknownNameMessage(kind, want, items)}
+		return 0, &inputError{Field: field, msg: unknownNameMessage(kind, want, items)}
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = strconv.Itoa(h.ID)
 	}
-	return 0, &nameError{Field: field, msg: fmt.Sprintf(
+	return 0, &inputError{Field: field, msg: fmt.Sprintf(
 		"%s %q is ambiguous: HaloITSM has %d with that name (IDs %s); give the ID instead",
 		kind, want, len(hits), strings.Join(ids, ", "))}
 }

@@ -50,9 +50,9 @@ func TestResolveName(t *testing.T) {
 			t.Parallel()
 			got, err := resolveName(tt.kind, "status_name", tt.in, tt.items)
 			if tt.wantErr != "" {
-				var ne *nameError
+				var ne *inputError
 				if !errors.As(err, &ne) {
-					t.Fatalf("resolveName(%q) error = %v, want *nameError", tt.in, err)
+					t.Fatalf("resolveName(%q) error = %v, want *inputError", tt.in, err)
 				}
 				if err.Error() != tt.wantErr {
 					t.Errorf("resolveName(%q) error\n got %s\nwant %s", tt.in, err, tt.wantErr)

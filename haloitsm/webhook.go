@@ -2,11 +2,15 @@ package haloitsm
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/haloconnect/icon-haloitsm/halo"
+	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 )
 
 // Event kinds of a normalised webhook event.
@@ -264,4 +268,172 @@ func rawBool(raw json.RawMessage) bool {
 	}
 	s := strings.ToLower(rawString(raw))
 	return s == "true" || s == "1"
+}
+
+// Event is one normalised webhook event: what the webhook triggers emit
+// and what Parse Webhook returns.
+type Event struct {
+	// Kind is one of the Event* constants.
+	Kind string
+	// TicketID is the ticket number, 0 when the body names none.
+	TicketID int
+	// Ticket is the ticket in the spec's ticket shape, nil when neither
+	// the body nor Halo provided it (a deleted ticket, say).
+	Ticket map[string]any
+	// PreviousStatusID and PreviousStatusName are the status before the
+	// change, when known.
+	PreviousStatusID   int
+	PreviousStatusName string
+	// NewStatusID and NewStatusName are the status after the event.
+	NewStatusID   int
+	NewStatusName string
+	// DeliveryID is Halo's id of the delivery.
+	DeliveryID string
+}
+
+// Output returns the event in the spec's webhook_event shape.
+func (e Event) Output() map[string]any {
+	m := map[string]any{"event": e.Kind}
+	if e.Ticket != nil {
+		m["ticket"] = e.Ticket
+	}
+	if e.PreviousStatusID != 0 {
+		m["previous_status_id"] = e.PreviousStatusID
+	}
+	if e.PreviousStatusName != "" {
+		m["previous_status_name"] = e.PreviousStatusName
+	}
+	if e.NewStatusID != 0 {
+		m["new_status_id"] = e.NewStatusID
+	}
+	if e.NewStatusName != "" {
+		m["new_status_name"] = e.NewStatusName
+	}
+	if e.DeliveryID != "" {
+		m["delivery_id"] = e.DeliveryID
+	}
+	return m
+}
+
+// NormaliseWebhook parses a HaloITSM webhook body (see ParseWebhook) and
+// completes each event from Halo: when fetch is true and the body carries
+// no full ticket (the "event information only" and small payload modes),
+// the ticket is read from Halo; for status changes without the old status
+// in the body, the previous status is taken from the newest status-moving
+// action of the ticket. Names of statuses and of the ticket's references
+// come from the cached lookups. A ticket that no longer exists is left
+// out of its event rather than failing the whole body.
+func (c *Connection) NormaliseWebhook(ctx context.Context, body []byte,
+	fetch bool) ([]Event, error) {
+	ds, err := ParseWebhook(body)
+	if err != nil {
+		return nil, badInput("body", "%v", err)
+	}
+	out := make([]Event, 0, len(ds))
+	for _, d := range ds {
+		ev, err := c.normaliseDelivery(ctx, d, fetch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func (c *Connection) normaliseDelivery(ctx context.Context, d WebhookDelivery,
+	fetch bool) (Event, error) {
+	ev := Event{Kind: d.Kind, TicketID: d.TicketID, DeliveryID: d.DeliveryID,
+		NewStatusID: d.NewStatusID, PreviousStatusID: d.PreviousStatusID}
+
+	var t *halo.Ticket
+	if len(d.Ticket) > 0 {
+		var bt halo.Ticket
+		if err := json.Unmarshal(d.Ticket, &bt); err == nil {
+			t = &bt
+		}
+	}
+	full := t != nil && t.Summary != ""
+	if fetch && !full && d.TicketID != 0 && d.Kind != EventDeleted {
+		got, err := c.client.Tickets.Get(ctx, halo.ID(d.TicketID), true)
+		switch {
+		case err == nil:
+			t = got
+		case errors.Is(err, halo.ErrNotFound):
+		default:
+			return ev, err
+		}
+	}
+	if t != nil {
+		if t.ID == 0 {
+			t.ID = halo.ID(d.TicketID)
+		}
+		ev.Ticket = c.ticketOutput(ctx, t, true)
+		if t.StatusID != 0 {
+			ev.NewStatusID = int(t.StatusID)
+		}
+		if ev.Kind == EventStatusChanged && t.HasBeenClosed {
+			ev.Kind = EventClosed
+		}
+	}
+
+	statusEvent := ev.Kind == EventStatusChanged || ev.Kind == EventClosed
+	if fetch && statusEvent && ev.PreviousStatusID == 0 && d.TicketID != 0 {
+		actions, err := c.client.Actions.List(ctx, halo.ID(d.TicketID), halo.ActionListOptions{})
+		if err != nil && !errors.Is(err, halo.ErrNotFound) {
+			return ev, err
+		}
+		for i := len(actions) - 1; i >= 0; i-- {
+			a := actions[i]
+			if a.NewStatus != 0 && a.OldStatus != 0 && a.OldStatus != a.NewStatus {
+				ev.PreviousStatusID = int(a.OldStatus)
+				break
+			}
+		}
+	}
+	ev.NewStatusName = c.nameOf(ctx, kindStatus, ev.NewStatusID)
+	ev.PreviousStatusName = c.nameOf(ctx, kindStatus, ev.PreviousStatusID)
+	return ev, nil
+}
+
+type parseWebhookInput struct {
+	Body        map[string]any `json:"body"`
+	RawBody     string         `json:"raw_body"`
+	FetchTicket bool           `json:"fetch_ticket"`
+}
+
+func parseWebhook(ctx context.Context, r *runtime.Request) (any, error) {
+	c := conn(r)
+	in := parseWebhookInput{FetchTicket: true}
+	if err := decode(r, &in); err != nil {
+		return nil, failure(err, "the webhook")
+	}
+	var body []byte
+	switch {
+	case len(in.Body) > 0:
+		b, err := json.Marshal(in.Body)
+		if err != nil {
+			return nil, failure(badInput("body", "body: %v", err), "the webhook")
+		}
+		body = b
+	case strings.TrimSpace(in.RawBody) != "":
+		body = []byte(in.RawBody)
+	default:
+		return nil, failure(badInput("body", "give the webhook body in body or raw_body"),
+			"the webhook")
+	}
+	events, err := c.NormaliseWebhook(ctx, body, in.FetchTicket)
+	if err != nil {
+		return nil, failure(err, "the webhook's ticket")
+	}
+	all := make([]any, len(events))
+	for i, e := range events {
+		all[i] = e.Output()
+	}
+	out := map[string]any{"event": EventUnknown, "events": all}
+	if len(events) > 0 {
+		for k, v := range events[0].Output() {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
