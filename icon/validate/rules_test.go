@@ -499,7 +499,7 @@ func TestRules(t *testing.T) {
 				edit(t, dir, "tests/add_note.json", `"secretKey": ""`, `"secretKey": "s3cr3t"`)
 				edit(t, dir, "tests/add_note.json", `"client_id": ""`, `"client_id": "abc"`)
 			},
-			failures: []string{"CredentialsValidator: tests/add_note.json:10: \"client_secret\" holds a credential; sample files must leave credentials empty"},
+			failures: []string{"CredentialsValidator: tests/add_note.json:9: \"client_secret\" holds a credential; sample files must leave credentials empty"},
 		},
 		{
 			name: "PasswordValidator",
