@@ -145,18 +145,13 @@ func (f *ticketFilter) match(st *store, t *ticket) bool {
 	if t.deleted != f.deleted {
 		return false
 	}
-	vals := map[string]int{
-		"status_id": t.statusID, "tickettype_id": t.typeID, "agent_id": t.agentID,
-		"client_id": t.clientID, "site_id": t.siteID, "user_id": t.userID,
-		"priority_id": t.priorityID, "team_id": t.teamID,
-	}
 	for field, want := range f.ints {
-		if vals[field] != want {
+		if t.intField(field) != want {
 			return false
 		}
 	}
 	for field, want := range f.lists {
-		if !slices.Contains(want, vals[field]) {
+		if !slices.Contains(want, t.intField(field)) {
 			return false
 		}
 	}
@@ -167,17 +162,19 @@ func (f *ticketFilter) match(st *store, t *ticket) bool {
 	if (f.openOnly && isClosed) || (f.closed && !isClosed) {
 		return false
 	}
-	summary := strings.ToLower(str(t.extra["summary"]))
-	details := strings.ToLower(str(t.extra["details"]) + " " + str(t.extra["details_html"]))
-	if f.search != "" && !strings.Contains(summary, f.search) &&
-		!strings.Contains(details, f.search) {
-		return false
-	}
-	if f.searchSummary != "" && !strings.Contains(summary, f.searchSummary) {
-		return false
-	}
-	if f.searchDetails != "" && !strings.Contains(details, f.searchDetails) {
-		return false
+	if f.search != "" || f.searchSummary != "" || f.searchDetails != "" {
+		summary := strings.ToLower(str(t.extra["summary"]))
+		details := strings.ToLower(str(t.extra["details"]) + " " + str(t.extra["details_html"]))
+		if f.search != "" && !strings.Contains(summary, f.search) &&
+			!strings.Contains(details, f.search) {
+			return false
+		}
+		if f.searchSummary != "" && !strings.Contains(summary, f.searchSummary) {
+			return false
+		}
+		if f.searchDetails != "" && !strings.Contains(details, f.searchDetails) {
+			return false
+		}
 	}
 	if f.dateField != "" {
 		d := t.date(f.dateField)
@@ -193,6 +190,29 @@ func (f *ticketFilter) match(st *store, t *ticket) bool {
 		return false
 	}
 	return true
+}
+
+// intField reads one of the ticket's integer references by API name.
+func (t *ticket) intField(field string) int {
+	switch field {
+	case "status_id":
+		return t.statusID
+	case "tickettype_id":
+		return t.typeID
+	case "agent_id":
+		return t.agentID
+	case "client_id":
+		return t.clientID
+	case "site_id":
+		return t.siteID
+	case "user_id":
+		return t.userID
+	case "priority_id":
+		return t.priorityID
+	case "team_id":
+		return t.teamID
+	}
+	return 0
 }
 
 func (t *ticket) date(field string) time.Time {

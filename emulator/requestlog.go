@@ -61,7 +61,11 @@ func (s *Server) logRequest(start time.Time, r *http.Request, body []byte, statu
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.reqlog.entries) >= maxLoggedRequests {
-		s.reqlog.entries = append(s.reqlog.entries[:0], s.reqlog.entries[1:]...)
+		// Drop the oldest tenth at once so a full log costs one copy per
+		// thousands of requests, not one per request.
+		n := copy(s.reqlog.entries, s.reqlog.entries[maxLoggedRequests/10:])
+		clear(s.reqlog.entries[n:])
+		s.reqlog.entries = s.reqlog.entries[:n]
 	}
 	s.reqlog.entries = append(s.reqlog.entries, e)
 }
