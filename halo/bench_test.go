@@ -76,25 +76,30 @@ func BenchmarkColdClient500(b *testing.B) {
 }
 
 // BenchmarkRequestOverhead compares one ticket GET through the client
-// with the same GET made with bare net/http.
+// with the same GET made with bare net/http. Each variant gets its own
+// emulator so that none pays for another's request log.
 func BenchmarkRequestOverhead(b *testing.B) {
-	srv := emulator.NewTestServer(b, emulator.Config{ClientID: testClientID,
-		ClientSecret: testSecret})
-	id := ID(srv.CreateTicket(map[string]any{"summary": "bench"}))
-	c := benchClient(b, srv, nil)
 	ctx := context.Background()
-	tok, err := c.tokens.get(ctx)
-	if err != nil {
-		b.Fatal(err)
+	setup := func(b *testing.B) (*Client, ID, string) {
+		srv := emulator.NewTestServer(b, emulator.Config{ClientID: testClientID,
+			ClientSecret: testSecret})
+		id := ID(srv.CreateTicket(map[string]any{"summary": "bench"}))
+		c := benchClient(b, srv, nil)
+		tok, err := c.tokens.get(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return c, id, tok.value
 	}
-	url := srv.APIURL() + "/Tickets/" + itoa(id)
 
 	b.Run("net-http", func(b *testing.B) {
+		c, id, tok := setup(b)
+		url := c.cfg.ResourceURL + "/Tickets/" + itoa(id)
 		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		defer hc.CloseIdleConnections()
 		for b.Loop() {
 			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-			req.Header.Set("Authorization", "Bearer "+tok.value)
+			req.Header.Set("Authorization", "Bearer "+tok)
 			req.Header.Set("Accept", "application/json")
 			resp, err := hc.Do(req)
 			if err != nil {
@@ -108,6 +113,7 @@ func BenchmarkRequestOverhead(b *testing.B) {
 		}
 	})
 	b.Run("client-raw", func(b *testing.B) {
+		c, id, _ := setup(b)
 		for b.Loop() {
 			if _, err := c.do(ctx, call{method: "GET", path: idPath("/Tickets", id),
 				kind: kindRead}); err != nil {
@@ -116,6 +122,7 @@ func BenchmarkRequestOverhead(b *testing.B) {
 		}
 	})
 	b.Run("client-decoded", func(b *testing.B) {
+		c, id, _ := setup(b)
 		for b.Loop() {
 			if _, err := c.Tickets.Get(ctx, id, false); err != nil {
 				b.Fatal(err)
