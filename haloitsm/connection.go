@@ -61,12 +61,16 @@ func NewConnection(p Params, opts Options) (*Connection, error) {
 // Connect is the plugin's runtime.Plugin.Connect: it decodes the
 // validated connection parameters and builds a Connection.
 func Connect(_ context.Context, r *runtime.ConnectRequest) (runtime.Connection, error) {
+	return connectWith(r, Options{})
+}
+
+func connectWith(r *runtime.ConnectRequest, opts Options) (runtime.Connection, error) {
 	var p Params
 	if err := r.Decode(&p); err != nil {
 		return nil, exception.Custom("The connection settings could not be read.",
 			"Check the connection: "+err.Error()+".", "")
 	}
-	c, err := NewConnection(p, Options{})
+	c, err := NewConnection(p, opts)
 	if err != nil {
 		return nil, settingsException(err)
 	}

@@ -186,7 +186,7 @@ func tokenAdvice(te *halo.TokenError) (cause, assistance string) {
 	case te.Code != "":
 		return fmt.Sprintf("HaloITSM refused the token request (%s).", te.Code),
 			"Check Client ID, Client Secret, Tenant and Scope in the connection."
-	case errors.Is(te, halo.ErrUnavailable) && te.StatusCode == 0:
+	case te.StatusCode == 0:
 		return "The HaloITSM authorization server could not be reached.",
 			"Check Authorization Server in the connection, that the orchestrator can " +
 				"reach it, and its TLS settings (SSL Verify, CA Certificate)."

@@ -91,10 +91,20 @@ func unavailableTrigger(id string) runtime.TriggerFunc {
 // Plugin returns the HaloITSM plugin for runtime.Main: the embedded
 // plugin.spec.yaml, the connection, every action and trigger, and the
 // smoke command.
-func Plugin() runtime.Plugin {
+func Plugin() runtime.Plugin { return newPlugin(Options{}) }
+
+// newPlugin is Plugin with connection options (tests shorten the halo
+// client's retry bound).
+func newPlugin(opts Options) runtime.Plugin {
+	connect := Connect
+	if opts.Now != nil || opts.MaxRetryElapsed != 0 {
+		connect = func(ctx context.Context, r *runtime.ConnectRequest) (runtime.Connection, error) {
+			return connectWith(r, opts)
+		}
+	}
 	return runtime.Plugin{
 		Spec:     iconhaloitsm.Spec,
-		Connect:  Connect,
+		Connect:  connect,
 		Actions:  Actions(),
 		Triggers: Triggers(),
 		Commands: []*cobra.Command{SmokeCommand()},
