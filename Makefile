@@ -45,5 +45,28 @@ ENV ?= staging
 smoke: build
 	./$(BIN)/icon_haloitsm smoke --environment $(ENV)
 
+## lint: golangci-lint with .golangci.yml (version pinned in tools/go.mod)
+lint:
+	$(TOOLS) golangci-lint run ./...
+
+## vuln: govulncheck against an offline database built from golang.org/x/vulndb
+VULNDB ?= .cache/vulndb
+VULNDB_VERSION ?= latest
+vuln:
+	$(GO) run ./scripts/vulndb -version $(VULNDB_VERSION) -out $(VULNDB)
+	$(GO) run ./scripts/vulngate -- $(TOOLS) govulncheck -db file://$(CURDIR)/$(VULNDB) -format json ./...
+
+## cover: tests with a coverage profile; fails under COVER_MIN% of statements
+COVER_MIN ?= 80
+COVER_EXCLUDE ?= /cmd/[^/]+$$
+cover:
+	$(GO) test -count=1 -coverprofile=coverage.out ./...
+	$(GO) run ./scripts/covercheck -min $(COVER_MIN) -exclude '$(COVER_EXCLUDE)' coverage.out
+
+## quality-gate: gofmt, vet, lint, race tests, coverage, validate, vuln
+quality-gate:
+	GO='$(GO)' MAKE='$(MAKE)' COVER_MIN='$(COVER_MIN)' COVER_EXCLUDE='$(COVER_EXCLUDE)' \
+		bash scripts/quality-gate.sh
+
 clean:
 	rm -rf $(BIN) coverage.out *.plg
