@@ -244,7 +244,8 @@ func TestTokenErrorsNameTheLikelyCause(t *testing.T) {
 // closedPortURL returns an http URL on 127.0.0.1 where nothing listens.
 func closedPortURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,15 @@ func TestSecretNeverRenders(t *testing.T) {
 	var logBuf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("cfg", "secret", cfg.ClientSecret,
 		"config", cfg)
-	jsonOut, _ := json.Marshal(cfg)
+	// Config itself cannot be JSON-encoded (its *http.Client has func
+	// fields), so encode the secret as a caller's own struct would.
+	jsonOut, err := json.Marshal(struct {
+		ClientID     string
+		ClientSecret Secret
+	}{cfg.ClientID, cfg.ClientSecret})
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
 	outputs := map[string]string{
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg),
 		"%#v": fmt.Sprintf("%#v", cfg), "%s": fmt.Sprintf("%s", cfg.ClientSecret),

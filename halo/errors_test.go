@@ -76,7 +76,8 @@ func TestAPIErrorSentinels(t *testing.T) {
 	for _, tt := range tests {
 		err := error(newAPIError("GET", "http://h/api/x", tt.status, nil))
 		for _, s := range all {
-			if got := errors.Is(err, s); got != (s == tt.want) {
+			want := tt.want != nil && errors.Is(tt.want, s)
+			if got := errors.Is(err, s); got != want {
 				t.Errorf("status %d: errors.Is(%v) = %v", tt.status, s, got)
 			}
 		}

@@ -51,10 +51,10 @@ func collect[T any](ctx context.Context, c *Client, op, path, key string,
 
 // pagedOf decodes the rows of a paged list as T.
 func pagedOf[T any](ctx context.Context, c *Client, op, path, key string, q url.Values,
-	max int) iter.Seq2[T, error] {
+	limit int) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		for raw, err := range c.pages(ctx, path, key, q, 0, max) {
+		for raw, err := range c.pages(ctx, path, key, q, 0, limit) {
 			if err != nil {
 				yield(zero, fmt.Errorf("halo: %s: %w", op, err))
 				return

@@ -439,7 +439,7 @@ func (s *TicketsService) Create(ctx context.Context, tc TicketCreate) (*Ticket, 
 			"error", amb.cause.Error())
 		t, lerr := s.findByKey(ctx, field, key, since)
 		if lerr != nil {
-			return nil, fmt.Errorf("halo: create ticket: %w (lookup failed: %v)", err, lerr)
+			return nil, fmt.Errorf("halo: create ticket: %w (lookup failed: %w)", err, lerr)
 		}
 		if t != nil {
 			s.c.log.Info("halo: ticket create had succeeded; returning it", "ticket_id", t.ID)
@@ -548,14 +548,14 @@ func newUUID() string {
 // pages yields the rows of a paged list endpoint. It stops after a short
 // or empty page, when the rows seen reach record_count, when a page is
 // larger than requested or repeats the previous one (the server ignored
-// paging), or after max rows (0: no limit).
+// paging), or after limit rows (0: no limit).
 func (c *Client) pages(ctx context.Context, path, key string, q url.Values, pageSize,
-	max int) iter.Seq2[json.RawMessage, error] {
+	limit int) iter.Seq2[json.RawMessage, error] {
 	if pageSize <= 0 || pageSize > maxPageSize {
 		pageSize = maxPageSize
 	}
-	if max > 0 && max < pageSize {
-		pageSize = max
+	if limit > 0 && limit < pageSize {
+		pageSize = limit
 	}
 	return func(yield func(json.RawMessage, error) bool) {
 		seen := 0
@@ -591,7 +591,7 @@ func (c *Client) pages(ctx context.Context, path, key string, q url.Values, page
 					return
 				}
 				seen++
-				if max > 0 && seen >= max {
+				if limit > 0 && seen >= limit {
 					return
 				}
 			}

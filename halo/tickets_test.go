@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 )
 
@@ -365,5 +366,28 @@ func TestActionCreateIsNotRetriedWhenAmbiguous(t *testing.T) {
 				t.Errorf("err = %q", err)
 			}
 		})
+	}
+}
+
+func TestCreateReportsAFailedLookup(t *testing.T) {
+	t.Parallel()
+	// The create reaches Halo but its answer is lost; the idempotency
+	// lookup that follows is refused.
+	se := newScriptedEnv(t, []int{commitThenDrop, 403}, nil)
+	_, err := se.client.Tickets.Create(t.Context(), TicketCreate{Summary: "new"})
+	if err == nil {
+		t.Fatal("Create succeeded, want an error")
+	}
+	for _, want := range []error{ErrAmbiguous, ErrForbidden} {
+		if !errors.Is(err, want) {
+			t.Errorf("errors.Is(err, %v) = false; err = %v", want, err)
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "halo: create ticket: ") ||
+		!strings.Contains(err.Error(), "(lookup failed: ") {
+		t.Errorf("err = %q, want the create and the lookup failure", err)
+	}
+	if n := se.front.hits(); n != 2 {
+		t.Errorf("API requests = %d, want 1 POST and 1 lookup", n)
 	}
 }
