@@ -381,13 +381,8 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 	if had && cur.updated != 0 && prev.updated > cur.updated {
 		return ev, false
 	}
-	stored := cur.merge(prev)
 	if !had {
-		stored = cur
-	}
-	tr.snaps.put(o.id, stored)
-
-	if !had {
+		tr.snaps.put(o.id, cur)
 		ev.statusChanged = o.statusHint ||
 			(o.prevStatusHint != 0 && o.prevStatusHint != ev.newStatus)
 		if ev.statusChanged && o.prevStatusHint != ev.newStatus {
@@ -403,9 +398,12 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 	ev.known = true
 	ev.changes = diff(prev, cur, o.ticket)
 	// The same last update with the same content is the same version.
+	// It is not stored again, so the cache's order stays the order of
+	// changes and the tickets evicted first are those unchanged longest.
 	if cur.updated != 0 && prev.updated == cur.updated && len(ev.changes) == 0 {
 		return ev, false
 	}
+	tr.snaps.put(o.id, cur.merge(prev))
 	both := prev.known & cur.known
 	if both&(1<<statusIdx) != 0 && prev.ints[statusIdx] != cur.ints[statusIdx] {
 		ev.statusChanged = true
