@@ -444,6 +444,9 @@ func runWebhookSource(ctx context.Context, c *Connection, in triggerInput,
 func processWebhooks(ctx context.Context, wr *webhookReceiver, tr *tracker,
 	observe func(context.Context, WebhookDelivery) (observation, bool, error),
 	emit func(context.Context, ticketEvent) error, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	failures := 0
 	for {
 		d, err := wr.next(ctx)
