@@ -152,11 +152,14 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 		return t, nil
 	}
 
+	// The fetch logs to the caller that started it; the others get its
+	// result or error.
+	log := loggerFrom(ctx, tc.log)
 	ch := tc.group.DoChan("token", func() (any, error) {
 		if t := tc.valid(); t != nil {
 			return t, nil
 		}
-		return tc.fetch()
+		return tc.fetch(log)
 	})
 	select {
 	case r := <-ch:
@@ -189,9 +192,10 @@ func (tc *tokenCache) invalidate(t *accessToken) {
 	}
 }
 
-// fetch runs one token request. It is detached from any caller's context
-// (it serves every waiting caller) and bounded by the request timeout.
-func (tc *tokenCache) fetch() (*accessToken, error) {
+// fetch runs one token request, logging to log. It is detached from any
+// caller's context (it serves every waiting caller) and bounded by the
+// request timeout.
+func (tc *tokenCache) fetch(log *slog.Logger) (*accessToken, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, tc.hc)
@@ -204,7 +208,7 @@ func (tc *tokenCache) fetch() (*accessToken, error) {
 	if err != nil {
 		terr := tc.classify(err)
 		tc.obs.OnTokenFetch(terr)
-		tc.log.Warn("halo: access token request failed",
+		log.Warn("halo: access token request failed",
 			"path", pathOf(tc.conf.TokenURL), "status", terr.StatusCode,
 			"error", terr.Error())
 		return nil, terr
@@ -218,7 +222,7 @@ func (tc *tokenCache) fetch() (*accessToken, error) {
 	tc.cur = t
 	tc.mu.Unlock()
 	tc.obs.OnTokenFetch(nil)
-	tc.log.Debug("halo: fetched access token", "path", pathOf(tc.conf.TokenURL),
+	log.Debug("halo: fetched access token", "path", pathOf(tc.conf.TokenURL),
 		"expires_in", life, "renew_in", life-skew)
 	return t, nil
 }

@@ -192,7 +192,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			// try once more, without waiting.
 			authRetried = true
 			c.tokens.invalidate(res.token)
-			c.log.Info("halo: token refused, fetching a new one", "method", cl.method,
+			c.logger(ctx).Info("halo: token refused, fetching a new one", "method", cl.method,
 				"path", res.path, "status", res.status, "attempt", attempt)
 			continue
 
@@ -233,13 +233,13 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 
 		elapsed := c.clock.Now().Sub(start)
 		if elapsed+wait > c.cfg.MaxRetryElapsed {
-			c.log.Warn("halo: giving up", "method", cl.method, "path", res.path,
+			c.logger(ctx).Warn("halo: giving up", "method", cl.method, "path", res.path,
 				"status", res.status, "attempt", attempt, "wait", wait,
-				"elapsed", elapsed, "reason", reason)
+				"elapsed", elapsed, "reason", reason, "ticket_id", cl.ticketID)
 			return nil, final
 		}
 		c.obs.OnRetry(reason, wait)
-		c.log.Warn("halo: request failed, retrying", "method", cl.method, "path", res.path,
+		c.logger(ctx).Warn("halo: request failed, retrying", "method", cl.method, "path", res.path,
 			"status", res.status, "attempt", attempt, "wait", wait, "reason", reason,
 			"ticket_id", cl.ticketID)
 		if err := c.clock.Sleep(ctx, wait); err != nil {
@@ -279,7 +279,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
 	release, waited, err := c.budget.acquire(ctx, c.clock)
 	if waited > 0 {
 		c.obs.OnRateLimitWait(waited)
-		c.log.Debug("halo: waited for rate budget", "method", cl.method, "path", res.path,
+		c.logger(ctx).Debug("halo: waited for rate budget", "method", cl.method, "path", res.path,
 			"wait", waited)
 	}
 	if err != nil {
@@ -325,7 +325,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
 	if err != nil {
 		res.wrote = wrote.Load()
 		c.obs.OnRequest(cl.method, res.path, 0, time.Since(began))
-		c.log.Debug("halo: request got no answer", "method", cl.method, "path", res.path,
+		c.logger(ctx).Debug("halo: request got no answer", "method", cl.method, "path", res.path,
 			"attempt", n, "error", sanitizeErr(err))
 		return res, sanitizeErr(err)
 	}
@@ -339,7 +339,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
 	res.wrote = true
 	c.obs.OnRequest(cl.method, res.path, resp.StatusCode, time.Since(began))
 	if err != nil {
-		c.log.Debug("halo: answer cut short", "method", cl.method, "path", res.path,
+		c.logger(ctx).Debug("halo: answer cut short", "method", cl.method, "path", res.path,
 			"status", resp.StatusCode, "attempt", n)
 		return res, fmt.Errorf("read answer: %w", sanitizeErr(err))
 	}
@@ -350,7 +350,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
 		res.body = res.body[:limit]
 	}
 	res.status, res.header = resp.StatusCode, resp.Header
-	c.log.Debug("halo: request done", "method", cl.method, "path", res.path,
+	c.logger(ctx).Debug("halo: request done", "method", cl.method, "path", res.path,
 		"status", res.status, "attempt", n, "ticket_id", cl.ticketID)
 	return res, nil
 }
