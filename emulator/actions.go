@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -211,7 +212,7 @@ func (s *Server) postActions(w http.ResponseWriter, body []byte, tok *token) {
 	patches := make([]actionPatch, len(items))
 	for i, in := range items {
 		p, err := s.store.validateAction(i, in)
-		if nf, ok := err.(*notFoundError); ok {
+		if nf := (*notFoundError)(nil); errors.As(err, &nf) {
 			writeText(w, http.StatusNotFound, nf.msg)
 			return
 		}

@@ -143,7 +143,7 @@ func (q query) boolStrict(k string) (bool, error) {
 	case "false":
 		return false, nil
 	}
-	return false, fmt.Errorf("The value '%s' is not valid for %s.", v, k)
+	return false, invalidValue(k, v)
 }
 
 func (q query) int(k string) (int, bool) {
@@ -155,6 +155,17 @@ func (q query) int(k string) (int, bool) {
 	return n, err == nil
 }
 
+// invalidValueError is a query value Halo cannot parse. Its text is the
+// 400 body Halo sends, repeated byte for byte (capital and full stop
+// included) because clients may match it.
+type invalidValueError struct{ key, value string }
+
+func (e *invalidValueError) Error() string {
+	return fmt.Sprintf("The value '%s' is not valid for %s.", e.value, e.key)
+}
+
+func invalidValue(k, v string) error { return &invalidValueError{key: k, value: v} }
+
 // intStrict parses k as an integer, erroring on junk.
 func (q query) intStrict(k string) (int, bool, error) {
 	v, ok := q[k]
@@ -163,7 +174,7 @@ func (q query) intStrict(k string) (int, bool, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		return 0, false, fmt.Errorf("The value '%s' is not valid for %s.", v, k)
+		return 0, false, invalidValue(k, v)
 	}
 	return n, true, nil
 }
@@ -182,7 +193,7 @@ func (q query) intList(k string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(p)
 		if err != nil {
-			return nil, fmt.Errorf("The value '%s' is not valid for %s.", v, k)
+			return nil, invalidValue(k, v)
 		}
 		out = append(out, n)
 	}

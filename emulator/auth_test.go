@@ -93,7 +93,13 @@ func TestTokenRequestShape(t *testing.T) {
 	form := "grant_type=client_credentials&client_id=" + emulator.DefaultClientID +
 		"&client_secret=" + emulator.DefaultClientSecret + "&scope=all"
 
-	resp, err := hc.Post(s.AuthURL()+"/token", "application/json", strings.NewReader(form))
+	req, err := http.NewRequestWithContext(t.Context(), "POST", s.AuthURL()+"/token",
+		strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +107,11 @@ func TestTokenRequestShape(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("JSON content type: status %d, want 400", resp.StatusCode)
 	}
-	resp, err = hc.Get(s.AuthURL() + "/token")
+	req, err = http.NewRequestWithContext(t.Context(), "GET", s.AuthURL()+"/token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

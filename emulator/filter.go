@@ -112,7 +112,7 @@ func parseTicketFilter(q query) (*ticketFilter, error) {
 		if v := q.get(name); v != "" {
 			t, err := parseDate(v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", name, err)
+				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			*dst = t
 		}

@@ -17,7 +17,8 @@ func handlerToken(tb testing.TB, s *emulator.Server) string {
 	form := url.Values{"grant_type": {"client_credentials"},
 		"client_id": {emulator.DefaultClientID}, "client_secret": {emulator.DefaultClientSecret},
 		"scope": {"all"}}
-	req := httptest.NewRequest("POST", "/auth/token", strings.NewReader(form.Encode()))
+	req := httptest.NewRequestWithContext(tb.Context(), "POST", "/auth/token",
+		strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
@@ -50,7 +51,7 @@ func FuzzPostBodies(f *testing.F) {
 		if path != "/api/Tickets" && path != "/api/Actions" {
 			return
 		}
-		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req := httptest.NewRequestWithContext(t.Context(), "POST", path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
@@ -70,7 +71,7 @@ func BenchmarkListTickets(b *testing.B) {
 	tok := handlerToken(b, s)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("GET",
+		req := httptest.NewRequestWithContext(b.Context(), "GET",
 			"/api/Tickets?pageinate=true&page_size=100&page_no=3&open_only=true", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()

@@ -194,8 +194,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // "An Outcome must be entered for this Action") arrive as text.
 func writeText(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// Browsers must not guess HTML from the text; the echo of user
+	// input in a message is then harmless.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	_, _ = io.WriteString(w, msg)
+	_, _ = io.WriteString(w, msg) //nolint:gosec // G705: text/plain with nosniff, never HTML
 }
 
 // statusWriter remembers the status code written.

@@ -178,7 +178,10 @@ func Listen(addr string, cfg Config) (*Server, error) {
 	if err := checkLoopbackAddr(addr); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	// Binding a loopback port does not block, so there is nothing for a
+	// caller's context to cancel.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen: %w", err)
 	}
@@ -270,7 +273,9 @@ func (s *Server) SetFaults(f Faults) {
 
 func (s *Server) setFaultsLocked(f Faults) {
 	s.faults = f
-	s.rng = rand.New(rand.NewPCG(uint64(f.Seed), uint64(f.Seed)^0x9e3779b97f4a7c15))
+	// A negative seed wraps to a large one, which seeds as well as any.
+	seed := uint64(f.Seed) //nolint:gosec // G115: the seed's bits are reinterpreted on purpose
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // SetRateLimit replaces the rate limit (n requests per rolling window;

@@ -357,3 +357,23 @@ func TestLooseIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestUnparsableQueryValueGetsHalosText(t *testing.T) {
+	t.Parallel()
+	s := emulator.NewTestServer(t, emulator.Config{})
+	c := newClient(t, s).login("all")
+	tests := []struct {
+		query string
+		want  string
+	}{
+		{"pageinate=yes", "The value 'yes' is not valid for pageinate."},
+		{"pageinate=true&page_no=x", "The value 'x' is not valid for page_no."},
+		{"pageinate=true&page_size=1.5", "The value '1.5' is not valid for page_size."},
+	}
+	for _, tt := range tests {
+		resp, body := c.do("GET", "/Tickets?"+tt.query, "")
+		if resp.StatusCode != http.StatusBadRequest || string(body) != tt.want {
+			t.Errorf("%s: %d %q, want 400 %q", tt.query, resp.StatusCode, body, tt.want)
+		}
+	}
+}

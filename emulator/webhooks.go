@@ -232,7 +232,7 @@ func webhookObject(h Webhook, ev pendingEvent, kind string, ticket map[string]an
 		EventUpdated:       "Ticket ID: %07d has been updated.",
 		EventStatusChanged: "The status has been changed for Ticket ID: %07d.",
 	}
-	body := ticket
+	var body map[string]any
 	if h.Mode == ModeSmall {
 		body = map[string]any{}
 		for _, k := range smallFields {
