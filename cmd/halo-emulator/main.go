@@ -17,12 +17,16 @@ import (
 	"syscall"
 )
 
-func main() {
+func main() { os.Exit(serve()) }
+
+// serve runs the emulator until a signal and returns the exit code, so
+// that its deferred cleanup runs before main exits.
+func serve() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "halo-emulator:", err)
-		stop()
-		os.Exit(2)
+		return 2
 	}
+	return 0
 }

@@ -41,7 +41,11 @@ func TestRunPrintsURLsAndStops(t *testing.T) {
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr}).Get(api + "/AuthInfo")
+	req, err := http.NewRequestWithContext(t.Context(), "GET", api+"/AuthInfo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +64,9 @@ func TestRunPrintsURLsAndStops(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
 	}
-	io.Copy(io.Discard, pr)
+	if _, err := io.Copy(io.Discard, pr); err != nil {
+		t.Errorf("read stdout: %v", err)
+	}
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
