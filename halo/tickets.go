@@ -401,7 +401,7 @@ func (s *TicketsService) Create(ctx context.Context, tc TicketCreate) (*Ticket, 
 			return nil, fmt.Errorf("halo: create ticket: look up idempotency key: %w", err)
 		}
 		if t != nil {
-			s.c.log.Info("halo: ticket with this idempotency key exists; not creating",
+			s.c.logger(ctx).Info("halo: ticket with this idempotency key exists; not creating",
 				"ticket_id", t.ID)
 			return t, nil
 		}
@@ -434,7 +434,7 @@ func (s *TicketsService) Create(ctx context.Context, tc TicketCreate) (*Ticket, 
 			return nil, fmt.Errorf("halo: create ticket: %w", err)
 		}
 
-		s.c.log.Warn("halo: ticket create outcome unknown; looking up its idempotency key",
+		s.c.logger(ctx).Warn("halo: ticket create outcome unknown; looking up its idempotency key",
 			"method", "POST", "path", s.c.base.Path+"/Tickets", "attempt", attempt,
 			"error", amb.cause.Error())
 		t, lerr := s.findByKey(ctx, field, key, since)
@@ -442,7 +442,7 @@ func (s *TicketsService) Create(ctx context.Context, tc TicketCreate) (*Ticket, 
 			return nil, fmt.Errorf("halo: create ticket: %w (lookup failed: %w)", err, lerr)
 		}
 		if t != nil {
-			s.c.log.Info("halo: ticket create had succeeded; returning it", "ticket_id", t.ID)
+			s.c.logger(ctx).Info("halo: ticket create had succeeded; returning it", "ticket_id", t.ID)
 			return t, nil
 		}
 
@@ -451,7 +451,7 @@ func (s *TicketsService) Create(ctx context.Context, tc TicketCreate) (*Ticket, 
 			return nil, fmt.Errorf("halo: create ticket: %w", err)
 		}
 		s.c.obs.OnRetry("ambiguous", wait)
-		s.c.log.Warn("halo: ticket was not created; sending the create again",
+		s.c.logger(ctx).Warn("halo: ticket was not created; sending the create again",
 			"method", "POST", "attempt", attempt, "wait", wait)
 		if err := s.c.clock.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("halo: create ticket: %w", errors.Join(err, amb))
