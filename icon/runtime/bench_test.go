@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"bytes"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,13 @@ const benchMsg = `{"version":"v1","type":"action_start","body":{"action":"echo",
 // one start message on stdin, the envelope on stdout, exit.
 func BenchmarkRunProcess(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "testplugin")
-	build := exec.Command("go", "build", "-o", bin, "./testdata/testplugin/cmd/testplugin")
+	build := exec.CommandContext(b.Context(), "go", "build", "-o", bin, "./testdata/testplugin/cmd/testplugin")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("build test plugin: %v\n%s", err, out)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		cmd := exec.Command(bin, "run")
+		cmd := exec.CommandContext(b.Context(), bin, "run")
 		cmd.Stdin = strings.NewReader(benchMsg)
 		var out bytes.Buffer
 		cmd.Stdout = &out
@@ -43,8 +44,14 @@ func BenchmarkHTTPAction(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			resp, err := srv.Client().Post(srv.URL+"/api/v1/actions/echo", "application/json",
-				strings.NewReader(benchMsg))
+			req, err := http.NewRequestWithContext(b.Context(), "POST",
+				srv.URL+"/api/v1/actions/echo", strings.NewReader(benchMsg))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := srv.Client().Do(req)
 			if err != nil {
 				b.Error(err)
 				return

@@ -25,11 +25,11 @@ type connEntry struct {
 	err   error
 }
 
-func newConnCache(max int) *connCache {
-	if max <= 0 {
-		max = 32
+func newConnCache(size int) *connCache {
+	if size <= 0 {
+		size = 32
 	}
-	return &connCache{max: max, order: list.New(), items: map[string]*list.Element{}}
+	return &connCache{max: size, order: list.New(), items: map[string]*list.Element{}}
 }
 
 // get returns the connection for key, calling build when there is none.
@@ -62,13 +62,6 @@ func (c *connCache) get(key string, build func() (Connection, error)) (Connectio
 		c.mu.Unlock()
 	}
 	return e.conn, e.err
-}
-
-// len reports how many connections are cached.
-func (c *connCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
 }
 
 // cacheKey returns the connection_cache_key when given, else a hash of the

@@ -38,6 +38,7 @@ const (
 func Main(p Plugin) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	//nolint:forbidigo // Main owns the process's standard streams for the plugin protocol
 	return Run(ctx, p, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 

@@ -340,7 +340,8 @@ func (c *cli) serve(ctx context.Context) error {
 		return err
 	}
 	log := stderrLogger(c.stderr, c.debug)
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.host, strconv.Itoa(c.port)))
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(c.host, strconv.Itoa(c.port)))
 	if err != nil {
 		return fmt.Errorf("runtime: listen: %w", err)
 	}
@@ -365,9 +366,12 @@ func (c *cli) serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	<-errc
+	serr := <-errc
 	if err != nil {
 		return fmt.Errorf("runtime: shutdown: %w", err)
+	}
+	if !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("runtime: serve: %w", serr)
 	}
 	log.Info("stopped")
 	return nil

@@ -188,6 +188,6 @@ func requestID(header string, meta json.RawMessage) string {
 		}
 	}
 	var b [8]byte
-	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
 }

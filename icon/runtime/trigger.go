@@ -21,7 +21,7 @@ func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Wr
 	failWith := func(err error) int {
 		e.fail(env, inv, err, false)
 		env.Log = inv.cap.Take()
-		stdout.Write(env.encode()) //nolint:errcheck // nothing more can be done
+		_, _ = stdout.Write(env.encode()) // a failed write leaves nothing more to do
 		e.metrics.observeRun(kindTrigger, msg.Name, "error", 0)
 		return ExitFailed
 	}

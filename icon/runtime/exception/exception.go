@@ -31,7 +31,7 @@ const (
 	Base64Decode       Preset = "base64_decode"
 	Timeout            Preset = "timeout"
 	BadRequest         Preset = "bad_request"
-	InvalidCredentials Preset = "invalid_credentials"
+	InvalidCredentials Preset = "invalid_credentials" //nolint:gosec // G101: a preset name, not a credential
 	MethodNotAllowed   Preset = "method_not_allowed"
 	Conflict           Preset = "conflict"
 	ConnectionError    Preset = "connection_error"
