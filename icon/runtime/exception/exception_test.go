@@ -68,3 +68,60 @@ func TestWrapKeepsCause(t *testing.T) {
 		t.Error("FromTest lost the underlying error")
 	}
 }
+
+func TestCustomTexts(t *testing.T) {
+	t.Parallel()
+	e := exception.Custom("Ticket 42 was not found.", "Check the ticket ID.", "")
+	if e.Preset != "" {
+		t.Errorf("Preset = %q, want none for custom texts", e.Preset)
+	}
+	want := "An error occurred during plugin execution! Ticket 42 was not found. Check the ticket ID."
+	if got := e.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestConversions checks that From and FromTest keep an exception of the
+// other kind's texts, preset and cause, and find one wrapped in an error.
+func TestConversions(t *testing.T) {
+	t.Parallel()
+	base := errors.New("401 Unauthorized")
+	test := exception.WrapTest(exception.InvalidCredentials, "body", base)
+	plugin := exception.Wrap(exception.Conflict, "body", base)
+
+	type fields struct {
+		Cause, Assistance, Data string
+		Preset                  exception.Preset
+		Err                     error
+	}
+	fromPlugin := func(e *exception.PluginException) fields {
+		return fields{e.Cause, e.Assistance, e.Data, e.Preset, e.Err}
+	}
+	fromTest := func(e *exception.ConnectionTestException) fields {
+		return fields{e.Cause, e.Assistance, e.Data, e.Preset, e.Err}
+	}
+	tests := []struct {
+		name string
+		got  fields
+		want fields
+	}{
+		{"test exception to plugin", fromPlugin(exception.From(test)), fromTest(test)},
+		{"plugin exception to test", fromTest(exception.FromTest(plugin)), fromPlugin(plugin)},
+		{"wrapped test exception kept", fromTest(exception.FromTest(fmt.Errorf("ctx: %w", test))),
+			fromTest(test)},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %+v, want %+v", tc.name, tc.got, tc.want)
+		}
+	}
+	if tc := fromTest(test); tc.Cause != exception.InvalidCredentials.Cause() || !errors.Is(tc.Err, base) {
+		t.Errorf("WrapTest: %+v, want the preset's texts and the cause", tc)
+	}
+	if !errors.Is(exception.From(test), base) || !errors.Is(exception.FromTest(plugin), base) {
+		t.Error("a conversion lost the underlying error")
+	}
+	if exception.From(nil) != nil || exception.FromTest(nil) != nil {
+		t.Error("a nil error did not convert to nil")
+	}
+}
