@@ -4,7 +4,9 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +25,7 @@ func gitRepo(t *testing.T, dir string) {
 
 func gitRun(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir,
+	cmd := exec.CommandContext(t.Context(), "git", append([]string{"-C", dir,
 		"-c", "user.name=Test", "-c", "user.email=user@example.com", "-c", "commit.gpgsign=false"}, args...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -195,6 +197,20 @@ func TestVersionBumpNewPluginAndBadRef(t *testing.T) {
 	want := []string{`VersionBumpValidator: plugin.spec.yaml: git ref "no-such-branch" does not name a commit`}
 	if diff := cmp.Diff(want, strs(res.Failures)); diff != "" {
 		t.Errorf("bad ref: failures (-want +got):\n%s", diff)
+	}
+
+	// A ref that git would read as an option or a path never reaches git.
+	for _, ref := range []string{"--output=" + filepath.Join(dir, "x"), "HEAD:plugin.spec.yaml",
+		"HEAD\n--all", "main branch"} {
+		res = run(t, dir, Options{GitRef: ref})
+		want := []string{fmt.Sprintf("VersionBumpValidator: plugin.spec.yaml: git ref %q is not a "+
+			"revision: it must not start with '-' or contain ':', spaces or control characters", ref)}
+		if diff := cmp.Diff(want, strs(res.Failures)); diff != "" {
+			t.Errorf("ref %q: failures (-want +got):\n%s", ref, diff)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); !os.IsNotExist(err) {
+		t.Errorf("an option-like ref wrote a file: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -48,8 +49,10 @@ func compareVersions(a, b []int) int {
 	return 0
 }
 
-// git runs git in dir and returns its stdout.
+// git runs git in dir and returns its stdout. Callers pass a revision
+// only after checking it with safeRef.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	//nolint:gosec // G204: a fixed git subcommand; revisions are checked by safeRef first
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -59,6 +62,18 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// safeRef reports whether ref can be handed to git as a revision: it
+// must not read as an option (a leading '-', such as --output=FILE for
+// git show) nor carry a path (':'), whitespace or control characters.
+func safeRef(ref string) bool {
+	if ref == "" || strings.HasPrefix(ref, "-") {
+		return false
+	}
+	return !strings.ContainsFunc(ref, func(r rune) bool {
+		return r == ':' || unicode.IsSpace(r) || unicode.IsControl(r)
+	})
+}
+
 func checkVersionBump(c *checker) {
 	p := c.p
 	ref := p.opts.GitRef
@@ -66,6 +81,11 @@ func checkVersionBump(c *checker) {
 		if n := len(stringList(get(p.root, "version_history"))); n > 1 {
 			c.note("no git ref given (--git-ref); the comparison with the previous release is not run")
 		}
+		return
+	}
+	if !safeRef(ref) {
+		c.fail(specFile, 0, "git ref %q is not a revision: it must not start with '-' "+
+			"or contain ':', spaces or control characters", ref)
 		return
 	}
 

@@ -9,8 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// edit replaces the only occurrence of old in the plugin file rel.
-func edit(t *testing.T, dir, rel, old, new string) {
+// edit replaces the only occurrence of old in the plugin file rel with
+// repl.
+func edit(t *testing.T, dir, rel, old, repl string) {
 	t.Helper()
 	p := filepath.Join(dir, filepath.FromSlash(rel))
 	data, err := os.ReadFile(p)
@@ -20,7 +21,7 @@ func edit(t *testing.T, dir, rel, old, new string) {
 	if n := strings.Count(string(data), old); n != 1 {
 		t.Fatalf("edit %s: %q occurs %d times, want 1", rel, old, n)
 	}
-	write(t, dir, rel, strings.Replace(string(data), old, new, 1))
+	write(t, dir, rel, strings.Replace(string(data), old, repl, 1))
 }
 
 // write creates or replaces the plugin file rel.
