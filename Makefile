@@ -45,6 +45,14 @@ ENV ?= staging
 smoke: build
 	./$(BIN)/icon_haloitsm smoke --environment $(ENV)
 
+## bench: load and fault runs against the emulator; exits 1 when a bar is missed
+## (BENCH_DURATION=60s for the full runs; histograms go to docs/perf)
+BENCH_DURATION ?= 15s
+bench:
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/icon_haloitsm ./cmd/haloitsm-load
+	./$(BIN)/haloitsm-load suite --plugin ./$(BIN)/icon_haloitsm \
+		--duration $(BENCH_DURATION) --svg-dir docs/perf
+
 ## lint: golangci-lint with .golangci.yml (version pinned in tools/go.mod)
 lint:
 	$(TOOLS) golangci-lint run ./...
@@ -62,6 +70,18 @@ COVER_EXCLUDE ?= /cmd/[^/]+$$
 cover:
 	$(GO) test -count=1 -coverprofile=coverage.out ./...
 	$(GO) run ./scripts/covercheck -min $(COVER_MIN) -exclude '$(COVER_EXCLUDE)' coverage.out
+
+## fuzz: every Fuzz test in FUZZ_PKGS for FUZZTIME each, one at a time
+FUZZTIME ?= 30s
+FUZZ_PKGS ?= ./icon/spec ./icon/runtime ./halo ./haloitsm ./emulator
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+		for name in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$name ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) \
+				-fuzzminimizetime=5s -parallel 1 $$pkg; \
+		done; \
+	done
 
 ## quality-gate: gofmt, vet, lint, race tests, coverage, validate, vuln
 quality-gate:
