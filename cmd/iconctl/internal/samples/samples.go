@@ -60,11 +60,16 @@ type taskBody struct {
 
 // Messages returns the sample start message of every component, keyed by
 // file name relative to the plugin directory ("tests/add_note.json"). It
-// fails when two components share an id, as their files would collide.
+// fails when two components share an id, as their files would collide,
+// and when an id is not a plain file name (empty, "." or "..", or holding
+// a path separator), as its file would land outside tests/.
 func Messages(s *spec.Spec) (map[string][]byte, error) {
 	conn := connection(s)
 	out := map[string][]byte{}
 	add := func(kind, id string, m message) error {
+		if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
+			return fmt.Errorf("samples: %s %q: the id must be a plain file name", kind, id)
+		}
 		name := Dir + "/" + id + ".json"
 		if _, dup := out[name]; dup {
 			return fmt.Errorf("samples: %s %q: another component already uses %s", kind, id, name)
@@ -148,13 +153,20 @@ func Write(dir string) ([]string, error) {
 	if err := os.MkdirAll(filepath.Join(dir, Dir), 0o755); err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
 	}
+	// Writing through a Root keeps every file inside the plugin
+	// directory, even when tests/ holds a symbolic link.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("samples: %w", err)
+	}
+	defer root.Close()
 	names := make([]string, 0, len(msgs))
 	for name := range msgs {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), msgs[name], 0o644); err != nil {
+		if err := root.WriteFile(filepath.FromSlash(name), msgs[name], 0o644); err != nil {
 			return nil, fmt.Errorf("samples: %w", err)
 		}
 	}

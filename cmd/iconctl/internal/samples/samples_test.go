@@ -3,6 +3,7 @@ package samples
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,6 +190,18 @@ func TestDuplicateIDs(t *testing.T) {
 	}
 	if _, err := Messages(s); err == nil || !strings.Contains(err.Error(), `trigger "same"`) {
 		t.Errorf("Messages = %v, want a collision error naming the trigger", err)
+	}
+}
+
+func TestIDsMustBeFileNames(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"", ".", "..", "../escape", `..\escape`, "a/b"} {
+		s := &spec.Spec{Actions: []spec.Component{{ID: id}}}
+		_, err := Messages(s)
+		want := fmt.Sprintf("samples: action %q: the id must be a plain file name", id)
+		if err == nil || err.Error() != want {
+			t.Errorf("Messages(id %q) = %v, want %q", id, err, want)
+		}
 	}
 }
 
