@@ -72,27 +72,32 @@ func Generate(dir string) ([]byte, error) {
 type Sources map[string]string
 
 // readSources reads every .md file under dir; a missing dir is empty.
+// Files are read through an os.Root, so a symbolic link cannot lead the
+// walk outside dir.
 func readSources(dir string) (Sources, error) {
 	src := Sources{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return src, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("helpdoc: read %s: %w", SourceDir, err)
+	}
+	defer root.Close()
+
+	fsys := root.FS()
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return filepath.SkipAll
-			}
 			return err
 		}
 		if d.IsDir() || !strings.HasSuffix(p, ".md") {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		src[strings.TrimSuffix(filepath.ToSlash(rel), ".md")] = strings.Trim(string(data), "\n\r ")
+		src[strings.TrimSuffix(p, ".md")] = strings.Trim(string(data), "\n\r ")
 		return nil
 	})
 	if err != nil {

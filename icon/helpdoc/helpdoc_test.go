@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,5 +178,122 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	if _, err := helpdoc.Generate(dir); err == nil {
 		t.Error("Generate(bad spec) succeeded")
+	}
+}
+
+// TestLinksFallBackToResources checks the Links and References sections
+// of a spec without links or references: its resource URLs, or a note
+// when it has none either.
+func TestLinksFallBackToResources(t *testing.T) {
+	t.Parallel()
+	const fromResources = "* [Example ITSM](https://example.com)\n" +
+		"* [Source code](https://github.com/examplevendor/example-itsm)"
+	const none = "*This plugin does not contain any links.*"
+	tests := []struct {
+		name   string
+		remove []string // spec lines to drop
+		want   string
+	}{
+		{"resource URLs", nil, fromResources},
+		{"no resources either", []string{"resources:", "  source_url:", "  license_url:",
+			"  vendor_url:"}, none},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyDir(t, goodPlugin)
+			remove := append([]string{"links:", "references:", `  - "[Example ITSM`}, tt.remove...)
+			editSpec(t, dir, func(line string) bool {
+				return !slices.ContainsFunc(remove, func(p string) bool {
+					return strings.HasPrefix(line, p)
+				})
+			})
+			got, err := helpdoc.Generate(dir)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			want := "# Links\n\n" + tt.want + "\n\n## References\n\n" + tt.want + "\n"
+			if _, tail, _ := strings.Cut(string(got), "# Links\n"); "# Links\n"+tail != want {
+				t.Errorf("links sections (-want +got):\n%s", cmp.Diff(want, "# Links\n"+tail))
+			}
+		})
+	}
+}
+
+// editSpec keeps the lines of dir's plugin.spec.yaml for which keep
+// returns true.
+func editSpec(t *testing.T, dir string, keep func(line string) bool) {
+	t.Helper()
+	p := filepath.Join(dir, helpdoc.SpecFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if keep(line) {
+			out = append(out, line)
+		}
+	}
+	if err := os.WriteFile(p, []byte(strings.Join(out, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSourcesStayInsideTheirDirectory checks that a hand-written section
+// cannot be a symbolic link to a file outside docs/help.
+func TestSourcesStayInsideTheirDirectory(t *testing.T) {
+	t.Parallel()
+	dir := copyDir(t, goodPlugin)
+	outside := filepath.Join(t.TempDir(), "secret.md")
+	if err := os.WriteFile(outside, []byte("not for help.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "docs", "help", "description.md")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Skipf("symbolic links are not available: %v", err)
+	}
+	got, err := helpdoc.Generate(dir)
+	if err == nil || !strings.Contains(err.Error(), "helpdoc: read docs/help") {
+		t.Errorf("Generate = %v, want an error reading docs/help", err)
+	}
+	if strings.Contains(string(got), "not for help.md") {
+		t.Error("help.md holds the text of a file outside docs/help")
+	}
+}
+
+// TestCheckAndWriteReportOtherErrors checks that a plugin whose help.md
+// cannot be generated is reported as such, not as a stale help.md.
+func TestCheckAndWriteReportOtherErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, helpdoc.SpecFile), []byte("name: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stale *helpdoc.StaleError
+	if err := helpdoc.Check(dir); err == nil || errors.As(err, &stale) {
+		t.Errorf("Check(bad spec) = %v, want an error that is not a *StaleError", err)
+	}
+	if err := helpdoc.Write(dir); err == nil {
+		t.Error("Write(bad spec) succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, helpdoc.HelpFile)); !os.IsNotExist(err) {
+		t.Errorf("Write(bad spec) left a help.md: %v", err)
+	}
+
+	// help.md that is a directory cannot be read or replaced.
+	good := copyDir(t, goodPlugin)
+	help := filepath.Join(good, helpdoc.HelpFile)
+	if err := os.Remove(help); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(help, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := helpdoc.Check(good); err == nil || errors.As(err, &stale) {
+		t.Errorf("Check(help.md is a directory) = %v, want a read error", err)
+	}
+	if err := helpdoc.Write(good); err == nil || !strings.HasPrefix(err.Error(), "helpdoc: ") {
+		t.Errorf("Write(help.md is a directory) = %v, want a helpdoc error", err)
 	}
 }
