@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 )
 
 const pluginSpec = "../validate/testdata/good/plugin.spec.yaml"
@@ -79,7 +81,7 @@ func readTar(t *testing.T, r io.Reader) (map[string][]byte, map[string]*tar.Head
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -291,4 +293,63 @@ func TestBuildRejectsBadInput(t *testing.T) {
 			t.Errorf("Build = %v, want an error naming the binary", err)
 		}
 	})
+}
+
+// TestWritePLGNeverOverwrites covers a .plg that appears after Build
+// checked for it: without Force the file stays as it was and no
+// temporary file is left behind.
+func TestWritePLGNeverOverwrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "vendor_name_1.0.0.plg")
+	if err := os.WriteFile(out, []byte("someone else's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag("vendor/name:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writePLG(out, tag, empty.Image, false); !errors.Is(err, ErrExists) {
+		t.Errorf("writePLG = %v, want ErrExists", err)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "someone else's" {
+		t.Errorf("the existing file now holds %q", got)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".export-*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left behind: %q", leftovers)
+	}
+}
+
+func TestBuildReportsUnusableInputs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		mod  func(t *testing.T, o *Options)
+		want string
+	}{
+		{"spec that does not parse", func(t *testing.T, o *Options) {
+			if err := os.WriteFile(filepath.Join(o.Dir, "plugin.spec.yaml"), []byte("name: [\n"),
+				0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "export: plugin.spec.yaml: "},
+		{"output directory missing", func(t *testing.T, o *Options) {
+			o.OutDir = filepath.Join(o.Dir, "absent")
+		}, "export: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, binPath := setup(t, fakeELF(t, 62, false, "v1"))
+			opts := Options{Dir: dir, Binary: binPath}
+			tt.mod(t, &opts)
+			_, err := Build(opts)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Build = %v, want an error starting %q", err, tt.want)
+			}
+			if m, _ := filepath.Glob(filepath.Join(dir, "*.plg")); len(m) > 0 {
+				t.Errorf("a .plg was written: %q", m)
+			}
+		})
+	}
 }
