@@ -23,6 +23,7 @@ type Connection struct {
 	cache     *lookupCache
 	agentBase string
 	logs      *logSwitch
+	metrics   *metrics
 }
 
 // Options tune NewConnection for tests and tools; the zero value is the
@@ -33,6 +34,13 @@ type Options struct {
 	// MaxRetryElapsed bounds the halo client's retries; zero means the
 	// client's default.
 	MaxRetryElapsed time.Duration
+
+	// metrics, when set, records the halo client's requests and the
+	// triggers' events.
+	metrics *metrics
+	// log receives what the halo client logs while it is built (the
+	// warning that TLS verification is off).
+	log *slog.Logger
 }
 
 // NewConnection checks p and builds a Connection. It makes no network
@@ -43,8 +51,12 @@ func NewConnection(p Params, opts Options) (*Connection, error) {
 		return nil, err
 	}
 	logs := &logSwitch{}
+	logs.use(opts.log)
 	cfg.Logger = slog.New(logs)
 	cfg.MaxRetryElapsed = opts.MaxRetryElapsed
+	if opts.metrics != nil {
+		cfg.Observer = opts.metrics
+	}
 	client, err := halo.New(cfg)
 	if err != nil {
 		return nil, &settingsError{Field: "connection", msg: err.Error()}
@@ -55,6 +67,7 @@ func NewConnection(p Params, opts Options) (*Connection, error) {
 		cache:     newLookupCache(lookupTTL, opts.Now),
 		agentBase: agentBaseURL(p.ResourceServer),
 		logs:      logs,
+		metrics:   opts.metrics,
 	}, nil
 }
 
@@ -70,11 +83,11 @@ func connectWith(r *runtime.ConnectRequest, opts Options) (runtime.Connection, e
 		return nil, exception.Custom("The connection settings could not be read.",
 			"Check the connection: "+err.Error()+".", "")
 	}
+	opts.log = r.Logger
 	c, err := NewConnection(p, opts)
 	if err != nil {
 		return nil, settingsException(err)
 	}
-	c.logs.use(r.Logger)
 	return c, nil
 }
 
@@ -85,9 +98,11 @@ func (c *Connection) Client() *halo.Client { return c.client }
 // printed or encoded).
 func (c *Connection) Params() Params { return c.params }
 
-// bind sends the halo client's operational logs to log for the duration
-// of a step. In HTTP mode, where concurrent steps share a connection,
-// a log record may land in another concurrent step's log.
+// bind makes log the halo client's fallback logger. Steps hand their
+// logger to the client through the context (see logging.go), which takes
+// precedence, so in HTTP mode concurrent steps sharing a connection keep
+// their logs apart; the fallback only receives records logged without a
+// step's context.
 func (c *Connection) bind(log *slog.Logger) { c.logs.use(log) }
 
 // Test checks the connection the way actions will use it: it fetches a
@@ -97,6 +112,7 @@ func (c *Connection) bind(log *slog.Logger) { c.logs.use(log) }
 // check: the login agent's name and the status Close Ticket will use.
 func (c *Connection) Test(ctx context.Context, log *slog.Logger) (map[string]any, error) {
 	c.bind(log)
+	ctx = halo.WithLogger(ctx, log)
 	if err := c.client.Authenticate(ctx); err != nil {
 		return nil, testException(err, "getting an access token")
 	}

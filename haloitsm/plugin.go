@@ -94,19 +94,23 @@ func unavailableTrigger(id string) runtime.TriggerFunc {
 func Plugin() runtime.Plugin { return newPlugin(Options{}) }
 
 // newPlugin is Plugin with connection options (tests shorten the halo
-// client's retry bound).
+// client's retry bound). Each call has its own metrics registry (see
+// metrics.go), which HTTP mode serves at /metrics; in run mode nothing
+// reads it and it costs a few idle collectors.
 func newPlugin(opts Options) runtime.Plugin {
-	connect := Connect
-	if opts.Now != nil || opts.MaxRetryElapsed != 0 {
-		connect = func(ctx context.Context, r *runtime.ConnectRequest) (runtime.Connection, error) {
-			return connectWith(r, opts)
-		}
+	reg, m, err := newRegistry()
+	if err == nil {
+		opts.metrics = m
+	}
+	connect := func(ctx context.Context, r *runtime.ConnectRequest) (runtime.Connection, error) {
+		return connectWith(r, opts)
 	}
 	return runtime.Plugin{
 		Spec:     iconhaloitsm.Spec,
 		Connect:  connect,
-		Actions:  Actions(),
-		Triggers: Triggers(),
+		Actions:  withActionLogs(Actions()),
+		Triggers: withTriggerLogs(Triggers()),
 		Commands: []*cobra.Command{SmokeCommand()},
+		Metrics:  reg,
 	}
 }
