@@ -333,8 +333,10 @@ func runTrigger(ctx context.Context, r *runtime.Request, send runtime.SendFunc, 
 			// reason to stop watching.
 			log.Error("trigger event dropped: output rejected", "ticket_id", ev.id,
 				"error", err.Error())
+			c.metrics.triggerEvent(id, eventFailed)
 			return nil
 		}
+		c.metrics.triggerEvent(id, eventDispatched)
 		log.Info("trigger event sent", "ticket_id", ev.id, "event", out["event"])
 		return nil
 	}
@@ -410,6 +412,7 @@ func runWebhookSource(ctx context.Context, c *Connection, in triggerInput,
 	opts triggerOptions) error {
 	wr := newWebhookReceiver(webhookConfig{Path: in.WebhookPath, Username: in.WebhookUsername,
 		Password: in.WebhookPassword, Now: opts.Now}, log)
+	wr.metrics = c.metrics
 	addr := webhookAddr(in.WebhookHost, in.WebhookPort)
 	ln, err := listenWebhooks(ctx, addr, log)
 	if err != nil {

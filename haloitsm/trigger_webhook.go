@@ -57,6 +57,7 @@ type webhookReceiver struct {
 	userHash [32]byte
 	passHash [32]byte
 	log      *slog.Logger
+	metrics  *metrics // nil records nothing
 
 	mu    sync.Mutex
 	queue []WebhookDelivery
@@ -94,16 +95,19 @@ func newWebhookReceiver(cfg webhookConfig, log *slog.Logger) *webhookReceiver {
 // webhook, 503 when the queue is full, else 200.
 func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
+		wr.metrics.webhookDelivery(deliveryBadMethod)
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	if wr.cfg.Path != "" && r.URL.Path != wr.cfg.Path {
+		wr.metrics.webhookDelivery(deliveryNotFound)
 		http.NotFound(w, r)
 		return
 	}
 	if wr.cfg.Username != "" && !wr.authorised(r) {
 		wr.log.Warn("webhook refused: missing or wrong credentials", "remote", r.RemoteAddr)
+		wr.metrics.webhookDelivery(deliveryUnauthorized)
 		w.Header().Set("WWW-Authenticate", `Basic realm="haloitsm", charset="UTF-8"`)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
@@ -114,15 +118,18 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &tooBig):
 		wr.log.Warn("webhook refused: body too large", "limit", wr.cfg.MaxBody)
+		wr.metrics.webhookDelivery(deliveryTooLarge)
 		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	case err != nil:
+		wr.metrics.webhookDelivery(deliveryBadBody)
 		http.Error(w, "body could not be read", http.StatusBadRequest)
 		return
 	}
 	ds, err := ParseWebhook(body)
 	if err != nil {
 		wr.log.Warn("webhook refused: not a HaloITSM webhook body", "error", err.Error())
+		wr.metrics.webhookDelivery(deliveryBadBody)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -131,11 +138,17 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		wr.log.Warn("webhook refused: event queue full; HaloITSM can resend it",
 			"events", len(ds))
+		wr.metrics.webhookDelivery(deliveryQueueFull)
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "busy, resend later", http.StatusServiceUnavailable)
 		return
 	}
 	wr.log.Debug("webhook accepted", "events", queued, "duplicates", dups)
+	if queued == 0 && dups > 0 {
+		wr.metrics.webhookDelivery(deliveryDuplicate)
+	} else {
+		wr.metrics.webhookDelivery(deliveryAccepted)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"accepted":%d,"duplicates":%d}`+"\n", queued, dups)
 }
