@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -200,11 +201,16 @@ func short(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	const max = 64
-	if len(b) > max {
-		return string(b[:max]) + "..."
+	const limit = 64
+	if len(b) <= limit {
+		return string(b)
 	}
-	return string(b)
+	// Cut at a rune boundary so that the message stays valid UTF-8.
+	n := limit
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "..."
 }
 
 // JSONValue returns v with the Go types encoding/json would produce when
