@@ -29,22 +29,22 @@ func FuzzPostBody(f *testing.F) {
 		   "site_id": 18, "user_id": 10, "status_id": 1}]`,
 		`[{"summary": "a", "tickettype_id": "21", "priority_id": 2.0,
 		   "customfields": [{"name": "CFImpact", "value": "2"}, {"id": 142, "value": "REF-1"}]}]`,
-		`[{"id": 1, "status_id": 9}]`,
-		`[{"id": "1", "agent_id": 0, "team_id": 0, "dateoccurred": "1900-01-01T00:00:00"}]`,
+		`[{"id": 1001, "status_id": 9}]`,
+		`[{"id": "1001", "agent_id": 0, "team_id": 0, "dateoccurred": "1900-01-01T00:00:00"}]`,
 		`[{"summary": "ok"}, {"summary": "bad", "priority_id": 77}]`,
 		`[{"summary": "a", "team": "Security", "team_id": 1}]`,
 		`[{"summary": "a", "tickettype_id": 5}]`,
 		`[{"id": 99999, "summary": "a"}]`,
-		`[{"id": 1, "_recover": "true", "SUMMARY": 7}]`,
+		`[{"id": 1001, "_recover": "true", "SUMMARY": 7}]`,
 		`{"summary": "a"}`, `[]`, `[1]`, `[null]`, `summary=a`, ``, `null`,
 		`[{"summary": "a", "customfields": {"name": "CFImpact"}}]`,
 		`[{"id": 1e300}]`, `[{"id": -1}]`, `[{"status_id": 2147483648}]`,
 	}
 	actions := []string{
-		`[{"ticket_id": 1, "outcome_id": 7, "note": "Checked the mailbox", "hiddenfromuser": true}]`,
-		`[{"ticket_id": "1", "outcome": "Close", "new_status": 9, "note_html": "<p>done</p>"}]`,
-		`[{"ticket_id": 1.0, "outcome_id": 12, "new_agent": 4, "new_team": "Network"}]`,
-		`[{"ticket_id": 1, "id": 5, "note": "edit"}]`,
+		`[{"ticket_id": 1001, "outcome_id": 7, "note": "Checked the mailbox", "hiddenfromuser": true}]`,
+		`[{"ticket_id": "1001", "outcome": "Close", "new_status": 9, "note_html": "<p>done</p>"}]`,
+		`[{"ticket_id": 1001.0, "outcome_id": 12, "new_agent": 4, "new_team": "Network"}]`,
+		`[{"ticket_id": 1001, "id": 5, "outcome_id": 7, "note": "edit"}]`,
 		`[{"ticket_id": 2}]`, `[{"note": "no ticket"}]`,
 	}
 	for _, s := range tickets {
@@ -53,54 +53,82 @@ func FuzzPostBody(f *testing.F) {
 	for _, s := range actions {
 		f.Add([]byte(s), true)
 	}
-	clock := func() time.Time { return time.Date(2025, 1, 10, 9, 30, 0, 0, time.UTC) }
-
 	f.Fuzz(func(t *testing.T, body []byte, toActions bool) {
-		s := emulator.New(emulator.Config{Now: clock})
-		defer s.Close()
-		if _, err := s.CreateTicketErr(map[string]any{"summary": "existing"}); err != nil {
-			t.Fatal(err)
-		}
-		h := s.Handler()
-		token := fuzzToken(t, h)
-
-		path := "/api/Tickets"
-		if toActions {
-			path = "/api/Actions"
-		}
-		before := s.Tickets()
-		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path,
-			bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-
-		code, answer := rec.Code, rec.Body.Bytes()
-		if code >= 500 {
-			t.Fatalf("%s answered %d: %s", path, code, answer)
-		}
-		n, isBatch := arrayOfObjects(body)
-		if !isBatch && code != http.StatusBadRequest {
-			t.Fatalf("%s answered %d to a body that is not an array of objects: %s",
-				path, code, answer)
-		}
-		if code >= 400 {
-			if len(bytes.TrimSpace(answer)) == 0 {
-				t.Errorf("%d without a reason", code)
-			}
-			if diff := cmp.Diff(before, s.Tickets()); diff != "" {
-				t.Fatalf("refused write (%d) changed the store (-before +after):\n%s", code, diff)
-			}
-			return
-		}
-		if code != http.StatusCreated {
-			t.Fatalf("%s answered %d: %s", path, code, answer)
-		}
-		if got := countObjects(t, answer); got != n {
-			t.Fatalf("%d elements answered with %d objects: %s", n, got, answer)
-		}
+		checkPost(t, body, toActions)
 	})
+}
+
+// TestPostBodyRegressions replays bodies the fuzzer found mishandled.
+func TestPostBodyRegressions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		body      string
+		toActions bool
+	}{
+		// json.Decoder reads the first value and ignores the rest, so
+		// the emulator created a ticket from this body; Halo's JSON
+		// reader refuses text after the value.
+		{"trailing data after the array", "[{}]00", false},
+		{"trailing data after an action", `[{"ticket_id": 1001, "outcome_id": 7, "note": "n"}] x`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkPost(t, []byte(tt.body), tt.toActions)
+		})
+	}
+}
+
+// checkPost POSTs body to a fresh emulator holding one ticket and checks
+// the answer (see FuzzPostBody).
+func checkPost(t *testing.T, body []byte, toActions bool) {
+	t.Helper()
+	clock := func() time.Time { return time.Date(2025, 1, 10, 9, 30, 0, 0, time.UTC) }
+	s := emulator.New(emulator.Config{Now: clock})
+	defer s.Close()
+	if _, err := s.CreateTicketErr(map[string]any{"summary": "existing"}); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	token := fuzzToken(t, h)
+
+	path := "/api/Tickets"
+	if toActions {
+		path = "/api/Actions"
+	}
+	before := s.Tickets()
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path,
+		bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+
+	code, answer := rec.Code, rec.Body.Bytes()
+	if code >= 500 {
+		t.Fatalf("%s answered %d: %s", path, code, answer)
+	}
+	n, isBatch := arrayOfObjects(body)
+	if !isBatch && code != http.StatusBadRequest {
+		t.Fatalf("%s answered %d to %q, which is not a JSON array of objects: %s",
+			path, code, body, answer)
+	}
+	if code >= 400 {
+		if len(bytes.TrimSpace(answer)) == 0 {
+			t.Errorf("%d without a reason", code)
+		}
+		if diff := cmp.Diff(before, s.Tickets()); diff != "" {
+			t.Fatalf("refused write (%d) changed the store (-before +after):\n%s", code, diff)
+		}
+		return
+	}
+	if code != http.StatusCreated {
+		t.Fatalf("%s answered %d: %s", path, code, answer)
+	}
+	if got := countObjects(t, answer); got != n {
+		t.Fatalf("%d elements answered with %d objects: %s", n, got, answer)
+	}
 }
 
 // fuzzToken gets a token with every scope from the handler.
