@@ -166,13 +166,15 @@ func TestUpdateRetriesExceptOn500(t *testing.T) {
 func TestPerAttemptTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, emulator.Config{}, func(c *Config) {
-		c.RequestTimeout = 100 * time.Millisecond
+		// Long enough for the token request on a loaded machine, short
+		// enough to keep the test quick: each timed-out attempt costs it.
+		c.RequestTimeout = 500 * time.Millisecond
 		c.MaxRetryElapsed = 2 * time.Second
 	})
 	if err := e.client.Authenticate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.SetFaults(emulator.Faults{Latency: 300 * time.Millisecond})
+	e.srv.SetFaults(emulator.Faults{Latency: 5 * time.Second})
 	_, err := e.client.Lookups.Statuses(t.Context())
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want ErrUnavailable wrapping a deadline", err)
