@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -105,6 +106,10 @@ func decodeArray(body []byte, what string) ([]map[string]any, error) {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, badf("the request body is not valid JSON: %v", err)
+	}
+	// Decode stops after the first value; Halo refuses text after it.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, badf("the request body is not valid JSON: data after the JSON value")
 	}
 	arr, ok := v.([]any)
 	if !ok {
