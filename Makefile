@@ -73,13 +73,15 @@ cover:
 
 ## fuzz: every Fuzz test in FUZZ_PKGS for FUZZTIME each, one at a time
 FUZZTIME ?= 30s
+# Minimising each new corpus entry for long starves slow targets; 20 tries is enough.
+FUZZMINTIME ?= 20x
 FUZZ_PKGS ?= ./icon/spec ./icon/runtime ./halo ./haloitsm ./emulator
 fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \
 		for name in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$name ($(FUZZTIME))"; \
 			$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) \
-				-fuzzminimizetime=5s -parallel 1 $$pkg; \
+				-fuzzminimizetime=$(FUZZMINTIME) -parallel 1 $$pkg; \
 		done; \
 	done
 
