@@ -123,7 +123,7 @@ func failedStatus(code int) bool {
 func requestKey(method, path, query string, body []byte) [32]byte {
 	h := sha256.New()
 	io.WriteString(h, method+" "+path+"?"+query+"\n") //nolint:errcheck // hashes never fail
-	h.Write(body)                                     //nolint:errcheck
+	h.Write(body)
 	var k [32]byte
 	h.Sum(k[:0])
 	return k

@@ -32,7 +32,7 @@ func (h *scriptedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(code)
-	io.WriteString(w, "answer")
+	_, _ = io.WriteString(w, "answer")
 }
 
 func TestRecorder(t *testing.T) {
@@ -130,7 +130,7 @@ func TestRecorder(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s %s: %v", r.method, r.path, err)
 				}
-				io.Copy(io.Discard, res.Body)
+				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				if res.StatusCode != r.status {
 					t.Fatalf("%s %s: status %d, want %d", r.method, r.path, res.StatusCode,

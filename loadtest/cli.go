@@ -65,7 +65,7 @@ func suiteCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if sc.SVGDir != "" {
-				if err := os.MkdirAll(sc.SVGDir, 0o755); err != nil {
+				if err := os.MkdirAll(sc.SVGDir, 0o750); err != nil {
 					return fmt.Errorf("svg dir: %w", err)
 				}
 			}
@@ -119,9 +119,14 @@ func writeMarkdownFile(path string, runs []SuiteRun, svgDir string) error {
 	}
 	var link func(string) string
 	if svgDir != "" {
-		rel, rerr := filepath.Rel(filepath.Dir(path), svgDir)
-		if rerr != nil {
-			rel = svgDir
+		// The link is relative to the Markdown file's directory.
+		rel := svgDir
+		from, ferr := filepath.Abs(filepath.Dir(path))
+		to, terr := filepath.Abs(svgDir)
+		if ferr == nil && terr == nil {
+			if r, err := filepath.Rel(from, to); err == nil {
+				rel = r
+			}
 		}
 		link = func(name string) string { return filepath.ToSlash(filepath.Join(rel, name+".svg")) }
 	}

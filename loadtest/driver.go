@@ -156,7 +156,11 @@ func startHTTP(ctx context.Context, plugin string, conns int) (*httpDriver, erro
 			DisableCompression:  true,
 		}},
 	}
-	d.cmd = exec.Command(plugin, "http", "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+	args := []string{"http", "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
+	d.cmd = exec.CommandContext(ctx, plugin, args...)
+	// If ctx ends first, stop the plugin the way close does.
+	d.cmd.Cancel = func() error { return d.cmd.Process.Signal(syscall.SIGTERM) }
+	d.cmd.WaitDelay = stopTimeout
 	d.cmd.Stdout = io.Discard
 	d.cmd.Stderr = d.stderr
 	if err := d.cmd.Start(); err != nil {
@@ -193,7 +197,7 @@ func (d *httpDriver) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-d.exited:
-			return fmt.Errorf("loadtest: plugin exited before serving (%v): %s", d.err,
+			return fmt.Errorf("loadtest: plugin exited before serving (%w): %s", d.err,
 				d.stderr.String())
 		case <-ctx.Done():
 			return fmt.Errorf("loadtest: plugin not ready after %s: %w; stderr: %s",
@@ -242,7 +246,7 @@ func (d *httpDriver) close() error {
 			return fmt.Errorf("loadtest: plugin wait: %w", d.err)
 		}
 		if d.err != nil {
-			return fmt.Errorf("loadtest: plugin exited with %v after SIGTERM: %s", d.err,
+			return fmt.Errorf("loadtest: plugin exited with %w after SIGTERM: %s", d.err,
 				d.stderr.String())
 		}
 		return nil
@@ -256,7 +260,8 @@ func (d *httpDriver) close() error {
 
 // freePort returns a TCP port that was free on 127.0.0.1 a moment ago.
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("loadtest: find a free port: %w", err)
 	}
@@ -273,7 +278,7 @@ type runDriver struct {
 }
 
 func (d *runDriver) call(ctx context.Context, action string, msg []byte) outcome {
-	cmd := exec.CommandContext(ctx, d.plugin, "run")
+	cmd := exec.CommandContext(ctx, d.plugin, "run") //nolint:gosec // G204: the binary under test
 	cmd.Stdin = bytes.NewReader(msg)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{}

@@ -122,7 +122,7 @@ func WriteMarkdown(w io.Writer, runs []SuiteRun, svgPath func(name string) strin
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 	for _, s := range runs {
 		r, c := s.Result, s.Result.Config
-		p("### %s\n\n%s: %s.\n\n", c.Name, s.Scenario.Summary, describe(c))
+		p("### %s\n\n%s. Settings: %s.\n\n", c.Name, s.Scenario.Summary, describe(c))
 		p("| Figure | Value |\n|---|---|\n")
 		p("| Calls | %d in %s (%.1f per second) |\n", r.Calls,
 			r.Elapsed.Round(100*time.Millisecond), r.Throughput())

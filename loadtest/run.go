@@ -230,7 +230,8 @@ func startEmulator(cfg Config) (*emulator.Server, *recorder, func(), error) {
 			Seed:           cfg.Seed,
 		},
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		_ = emu.Close()
 		return nil, nil, nil, fmt.Errorf("loadtest: emulator listen: %w", err)

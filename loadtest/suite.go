@@ -53,7 +53,7 @@ const (
 // Names of the suite's runs.
 const (
 	RunHTTPFaults   = "http-faults"
-	RunTokenExpiry  = "http-token-expiry"
+	RunTokenExpiry  = "http-token-expiry" //nolint:gosec // G101: a run name, not a credential
 	RunRateLimit    = "http-rate-limit"
 	RunHTTPBaseline = "http-low-concurrency"
 	RunProcesses    = "run-processes"
@@ -134,20 +134,20 @@ func Scenarios(sc SuiteConfig) []Scenario {
 		},
 		{
 			Config:  faulty(with(base, RunProcesses, ModeRun, lc)),
-			Summary: "one run process per call, same faults",
+			Summary: "One run process per call, same faults",
 			Bars:    func(r *Result) []Bar { return []Bar{noDuplicatesBar(r)} },
 		},
 	}
 }
 
-func successBar(r *Result, min float64) Bar {
-	name := fmt.Sprintf("success rate >= %s", percent(min))
-	if min == 1 {
+func successBar(r *Result, least float64) Bar {
+	name := fmt.Sprintf("success rate >= %s", percent(least))
+	if least == 1 {
 		name = "no failed action"
 	}
 	return Bar{
 		Name: name,
-		Held: r.Calls > 0 && r.SuccessRate() >= min,
+		Held: r.Calls > 0 && r.SuccessRate() >= least,
 		Got:  fmt.Sprintf("%s (%d of %d failed)", percent(r.SuccessRate()), r.Failures, r.Calls),
 	}
 }

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -28,7 +29,7 @@ func TestNewHistogram(t *testing.T) {
 		{"empty", nil, 2, nil, 0},
 		{
 			name:        "one decade of milliseconds",
-			samples:     []time.Duration{ms_(1), ms_(1), ms_(5), ms_(9)},
+			samples:     []time.Duration{msec(1), msec(1), msec(5), msec(9)},
 			firstDecade: 3, // 1ms = 10^3 µs
 			bins:        10,
 			// log10(5000)=3.699 -> bin 6; log10(9000)=3.954 -> bin 9.
@@ -36,7 +37,7 @@ func TestNewHistogram(t *testing.T) {
 		},
 		{
 			name:        "spans two decades",
-			samples:     []time.Duration{ms_(2), ms_(20), ms_(99)},
+			samples:     []time.Duration{msec(2), msec(20), msec(99)},
 			firstDecade: 3,
 			bins:        20,
 			counts:      map[int]int{3: 1, 13: 1, 19: 1},
@@ -70,7 +71,7 @@ func TestNewHistogram(t *testing.T) {
 func TestHistogramLo(t *testing.T) {
 	t.Parallel()
 	h := Histogram{FirstDecade: 3}
-	for i, want := range map[int]time.Duration{0: ms_(1), 10: ms_(10), 20: ms_(100),
+	for i, want := range map[int]time.Duration{0: msec(1), 10: msec(10), 20: msec(100),
 		5: 3162 * time.Microsecond} {
 		if got := h.Lo(i); got != want {
 			t.Errorf("Lo(%d) = %s, want %s", i, got, want)
@@ -85,10 +86,10 @@ func TestWriteHistogramSVG(t *testing.T) {
 	// tail of 0.5s to 3.25s; nearest rank puts p50 at 23ms and p99 at
 	// the tenth tail sample, 2.75s.
 	for i := range 200 {
-		samples = append(samples, ms_(10+i%25))
+		samples = append(samples, msec(10+i%25))
 	}
 	for i := range 12 {
-		samples = append(samples, ms_(500+250*i))
+		samples = append(samples, msec(500+250*i))
 	}
 	var buf bytes.Buffer
 	if err := WriteHistogramSVG(&buf, "demo <run> & co", "http mode, 2 workflows", samples); err != nil {
@@ -101,7 +102,7 @@ func TestWriteHistogramSVG(t *testing.T) {
 	root := ""
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
