@@ -152,7 +152,7 @@ type triggerProc struct {
 // startTrigger runs trigger name with input, posting to d. The process is
 // stopped with SIGTERM when the test ends and must exit 0 without having
 // written the client secret anywhere.
-func startTrigger(t *testing.T, bin string, srv *emulator.Server, d *dispatcher, name string,
+func startTrigger(t testing.TB, bin string, srv *emulator.Server, d *dispatcher, name string,
 	input map[string]any) *triggerProc {
 	t.Helper()
 	msg, err := json.Marshal(map[string]any{"version": "v1", "type": "trigger_start",
@@ -268,7 +268,7 @@ func summaries(evs []map[string]any) []string {
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
