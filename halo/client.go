@@ -97,7 +97,7 @@ const (
 	// kindRead is a GET or DELETE: safe to repeat.
 	kindRead callKind = iota
 	// kindUpdate is a POST carrying an id: repeating it applies the same
-	// fields again, so it is retried, except after a 500.
+	// fields again, so it is retried exactly like a read.
 	kindUpdate
 	// kindCreate is a POST without an id: it is resent only when the
 	// first attempt provably did not reach Halo or was refused with 429
@@ -213,8 +213,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			switch {
 			case cl.kind == kindCreate:
 				return nil, &ambiguousError{final}
-			case res.status == http.StatusInternalServerError &&
-				(cl.kind != kindRead || n500 >= max500Retries):
+			case res.status == http.StatusInternalServerError && n500 >= max500Retries:
 				return nil, final
 			case res.status == http.StatusInternalServerError:
 				n500++

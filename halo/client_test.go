@@ -132,17 +132,24 @@ func TestLongRetryAfterBeyondTheBoundFailsAtOnce(t *testing.T) {
 	}
 }
 
-func TestUpdateRetriesExceptOn500(t *testing.T) {
+func TestUpdateRetriesLikeARead(t *testing.T) {
 	t.Parallel()
+	ms := time.Millisecond
 	tests := []struct {
-		name     string
-		script   []int
-		wantHits int
-		wantErr  bool
+		name       string
+		script     []int
+		wantHits   int
+		wantSleeps []time.Duration
+		wantErr    error // nil: success
 	}{
-		{"503 retried", []int{503}, 2, false},
-		{"dropped connection retried", []int{commitThenDrop}, 2, false},
-		{"500 not retried", []int{500}, 1, true},
+		{"503 retried", []int{503}, 2, []time.Duration{250 * ms}, nil},
+		{"dropped connection retried", []int{commitThenDrop}, 2, []time.Duration{250 * ms}, nil},
+		{"500 retried", []int{500}, 2, []time.Duration{250 * ms}, nil},
+		{"500 twice, then 502, then success", []int{500, 500, 502}, 4,
+			[]time.Duration{250 * ms, 500 * ms, time.Second}, nil},
+		{"a third 500 gives up", []int{500, 503, 500, 500}, 4,
+			[]time.Duration{250 * ms, 500 * ms, time.Second}, ErrUnavailable},
+		{"400 not retried", []int{400}, 1, nil, errors.New("400")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,16 +157,53 @@ func TestUpdateRetriesExceptOn500(t *testing.T) {
 			se := newScriptedEnv(t, tt.script, nil)
 			id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
 			tk, err := se.client.Tickets.Update(t.Context(), id, map[string]any{"summary": "y"})
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Update error = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err == nil && tk.Summary != "y" {
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("Update: %v", err)
+			case tt.wantErr == nil && tk.Summary != "y":
 				t.Errorf("Update returned summary %q", tk.Summary)
+			case tt.wantErr != nil && err == nil:
+				t.Fatalf("Update succeeded, want %v", tt.wantErr)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr) &&
+				!strings.Contains(err.Error(), tt.wantErr.Error()):
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
 			}
 			if n := se.front.hits(); n != tt.wantHits {
 				t.Errorf("API hits = %d, want %d", n, tt.wantHits)
 			}
+			if diff := cmp.Diff(tt.wantSleeps, se.clock.Sleeps()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
 		})
+	}
+}
+
+func TestRateBudgetWaitEndsWithTheContext(t *testing.T) {
+	t.Parallel()
+	// A budget of one request an hour, and a retry bound far shorter
+	// than the wait: only the context ends the wait.
+	e := newEnv(t, emulator.Config{}, func(c *Config) {
+		c.Clock = realClock{}
+		c.RateLimit, c.RateWindow = 1, time.Hour
+		c.MaxRetryElapsed = time.Millisecond
+	})
+	id := ID(e.srv.CreateTicket(map[string]any{"summary": "x"}))
+	if _, err := e.client.Tickets.Get(t.Context(), id, false); err != nil {
+		t.Fatalf("first Get: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err := e.client.Tickets.Get(ctx, id, false)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second Get = %v, want context.DeadlineExceeded", err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("second Get returned after %v, long after its context ended", took)
+	}
+	if n := len(e.apiRequests("")); n != 1 {
+		t.Errorf("API requests = %d, want 1: the second must not be sent", n)
 	}
 }
 

@@ -72,6 +72,8 @@ type Config struct {
 	// MaxRetryElapsed bounds the total time spent retrying one call,
 	// counted from its first attempt; default 2m. A wait that would end
 	// past the bound is not started: the last error is returned instead.
+	// It bounds retry waits only, not waits for the rate budget (see
+	// RateLimit).
 	MaxRetryElapsed time.Duration
 
 	// RateLimit and RateWindow set the client-side budget: at most
@@ -79,6 +81,14 @@ type Config struct {
 	// 5m, Halo's hosted limit. Token requests are not counted. Clients
 	// for the same ResourceURL and Tenant in one process share one
 	// budget; the first client built for that pair fixes its size.
+	//
+	// A request that finds the budget spent waits, before it is sent,
+	// until enough earlier requests have left the window: up to a whole
+	// RateWindow, or longer while a 429 pause holds the tenant. Only the
+	// caller's context bounds that wait (MaxRetryElapsed does not);
+	// when the context ends, the call returns the context's error
+	// without having sent the request. Callers that need a shorter bound
+	// give the call a context with a deadline.
 	RateLimit  int
 	RateWindow time.Duration
 

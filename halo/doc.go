@@ -26,14 +26,23 @@
 //
 // # Retries
 //
-// Reads (GET) and deletes are retried on 429, 500, 502, 503, 504 and
-// transport errors; a 500 is retried at most twice because Halo answers 500
-// for persistent faults as well as transient ones. Updates (a POST that
-// carries an id) are retried on the same conditions except 500. Creates are
-// never resent blindly: see TicketsService.Create and ActionsService.Create.
-// Other 4xx answers are never retried. All waits use capped exponential
-// backoff with jitter, honour Retry-After (capped), and stop once
-// Config.MaxRetryElapsed has passed.
+// Reads (GET), deletes and updates (a POST that carries an id, which
+// applies the same fields again when repeated) are retried on 429, 500,
+// 502, 503, 504 and transport errors; a 500 is retried at most twice
+// because Halo answers 500 for persistent faults as well as transient ones.
+// Creates are never resent blindly: after a failure whose outcome is
+// unknown they look for what the first attempt may have written, and
+// resend only when it is not there (see TicketsService.Create and
+// ActionsService.Create). Other 4xx answers are never retried. All retry
+// waits use capped exponential backoff with jitter, honour Retry-After
+// (capped), and stop once Config.MaxRetryElapsed has passed.
+//
+// Waits for the client-side rate budget (Config.RateLimit) are not retry
+// waits: MaxRetryElapsed does not bound them. A request that finds the
+// budget spent waits until enough earlier requests have left the rolling
+// window, which can take up to a whole Config.RateWindow; the caller's
+// context is the only bound, and cancelling it ends the wait at once with
+// the context's error.
 //
 // Halo answers 429 without Retry-After for a rolling five-minute window.
 // After such a 429 every request of the tenant pauses (not just the one

@@ -26,8 +26,8 @@ const (
 	// treated as this (and still bounded by MaxRetryElapsed).
 	maxRetryAfter = 5 * time.Minute
 
-	// max500Retries bounds retries of reads answered with 500, which Halo
-	// also returns for persistent faults.
+	// max500Retries bounds retries of reads and updates answered with
+	// 500, which Halo also returns for persistent faults.
 	max500Retries = 2
 )
 

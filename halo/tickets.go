@@ -494,7 +494,8 @@ func (s *TicketsService) findByKey(ctx context.Context, field, key string,
 // [{"id": id, …fields}]). fields uses Halo's wire names, for example
 // {"status_id": 9} or {"agent_id": 5, "team": "Security"}; any "id" in
 // fields is replaced. Sending the same fields twice has the same effect,
-// so the update is retried on 429, 502–504 and transport errors.
+// so the update is retried like a read: on 429, 502–504 and transport
+// errors, and at most twice on 500.
 func (s *TicketsService) Update(ctx context.Context, id ID, fields map[string]any) (*Ticket,
 	error) {
 	if id <= 0 {

@@ -333,42 +333,6 @@ func TestActionCreateAndList(t *testing.T) {
 	}
 }
 
-func TestActionCreateIsNotRetriedWhenAmbiguous(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name      string
-		script    []int
-		wantErr   error
-		wantPosts int
-	}{
-		{"committed then dropped", []int{commitThenDrop}, ErrAmbiguous, 1},
-		{"503 after sending", []int{503}, ErrAmbiguous, 1},
-		{"429 is retried", []int{429}, nil, 2},
-		{"401 is retried with a new token", []int{401}, nil, 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			se := newScriptedEnv(t, tt.script, nil)
-			id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
-			_, err := se.client.Actions.Create(t.Context(), ActionCreate{TicketID: id,
-				Outcome: "Private Note", Note: "n"})
-			if tt.wantErr == nil && err != nil {
-				t.Fatalf("Create: %v", err)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tt.wantErr)
-			}
-			if n := se.front.hits(); n != tt.wantPosts {
-				t.Errorf("POSTs = %d, want %d", n, tt.wantPosts)
-			}
-			if err != nil && !strings.HasPrefix(err.Error(), "halo: create action on ticket ") {
-				t.Errorf("err = %q", err)
-			}
-		})
-	}
-}
-
 func TestCreateReportsAFailedLookup(t *testing.T) {
 	t.Parallel()
 	// The create reaches Halo but its answer is lost; the idempotency
