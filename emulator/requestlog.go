@@ -12,8 +12,8 @@ import (
 const (
 	// maxLoggedBody bounds the body kept per logged request.
 	maxLoggedBody = 4 << 10
-	// maxLoggedRequests bounds the request log; the oldest entries go
-	// first.
+	// maxLoggedRequests bounds the request log; beyond it each new
+	// entry replaces the oldest.
 	maxLoggedRequests = 50000
 	redacted          = "REDACTED"
 )
@@ -28,24 +28,63 @@ type Request struct {
 	Body   string // redacted, at most 4 KiB
 }
 
+// requestLog keeps the newest entries in a ring: once full, each new
+// entry overwrites the oldest, so adding costs the same at the cap as
+// below it. The zero value holds up to maxLoggedRequests entries. It is
+// not safe for concurrent use; the server's lock guards it.
 type requestLog struct {
-	entries []Request
+	buf  []Request // grows up to the cap, then is reused as a ring
+	next int       // where the next entry goes once buf is full
+	max  int       // the cap; 0 means maxLoggedRequests
 }
 
-// Requests returns a copy of the request log, oldest first. The
-// Authorization header is never recorded; client secrets, passwords and
-// tokens in bodies and queries read REDACTED.
+func (l *requestLog) limit() int {
+	if l.max > 0 {
+		return l.max
+	}
+	return maxLoggedRequests
+}
+
+// add records e, dropping the oldest entry when the log is full.
+func (l *requestLog) add(e Request) {
+	if len(l.buf) < l.limit() {
+		l.buf = append(l.buf, e)
+		return
+	}
+	l.buf[l.next] = e
+	l.next = (l.next + 1) % len(l.buf)
+}
+
+// entries returns a copy of the log, oldest first, or nil when empty.
+func (l *requestLog) entries() []Request {
+	if len(l.buf) == 0 {
+		return nil
+	}
+	out := make([]Request, 0, len(l.buf))
+	out = append(out, l.buf[l.next:]...)
+	return append(out, l.buf[:l.next]...)
+}
+
+// reset empties the log and frees its storage.
+func (l *requestLog) reset() {
+	l.buf, l.next = nil, 0
+}
+
+// Requests returns a copy of the request log, oldest first: the newest
+// 50,000 requests at most. The Authorization header is never recorded;
+// client secrets, passwords and tokens in bodies and queries read
+// REDACTED.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqlog.entries...)
+	return s.reqlog.entries()
 }
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reqlog.entries = nil
+	s.reqlog.reset()
 }
 
 func (s *Server) logRequest(start time.Time, r *http.Request, body []byte, status int) {
@@ -60,14 +99,7 @@ func (s *Server) logRequest(start time.Time, r *http.Request, body []byte, statu
 	s.logger.Debug("emulator: request", "method", e.Method, "path", e.Path, "status", status)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.reqlog.entries) >= maxLoggedRequests {
-		// Drop the oldest tenth at once so a full log costs one copy per
-		// thousands of requests, not one per request.
-		n := copy(s.reqlog.entries, s.reqlog.entries[maxLoggedRequests/10:])
-		clear(s.reqlog.entries[n:])
-		s.reqlog.entries = s.reqlog.entries[:n]
-	}
-	s.reqlog.entries = append(s.reqlog.entries, e)
+	s.reqlog.add(e)
 }
 
 // secretKey reports whether a form, query or JSON key holds a secret.
