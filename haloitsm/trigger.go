@@ -508,7 +508,7 @@ func retryWait(n int, base, limit time.Duration) time.Duration {
 		d *= 2
 	}
 	d = min(d, limit)
-	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+	return d + time.Duration(rand.Int64N(int64(d)/10+1)) //nolint:gosec // jitter, not a secret
 }
 
 // sleepCtx waits d or until ctx ends, reporting whether d passed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -18,7 +19,12 @@ import (
 // benchLatency makes one change per iteration in the emulator and
 // measures how long the running trigger takes to post the event to the
 // dispatcher; it reports the p50 and p95.
-func benchLatency(b *testing.B, input map[string]any, hook func(srv *emulator.Server)) {
+//
+// Changes come at a random point of the trigger's cycle (a pause of up to
+// spread before each), as real changes do; without it a polling trigger
+// would be measured in phase with its own polls.
+func benchLatency(b *testing.B, input map[string]any, spread time.Duration,
+	hook func(srv *emulator.Server)) {
 	bin := buildTriggerPlugin(b, b.TempDir())
 	srv := emulator.NewTestServer(b, emulator.Config{ClientID: "e2e", ClientSecret: e2eSecret})
 	d := newDispatcher(b)
@@ -30,8 +36,8 @@ func benchLatency(b *testing.B, input map[string]any, hook func(srv *emulator.Se
 	}
 	// Make sure the trigger watches before the clock starts.
 	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if err := srv.UpdateTicket(id, map[string]any{"summary": "warm-up"}); err != nil {
+	for i := 0; ; i++ {
+		if err := srv.UpdateTicket(id, map[string]any{"summary": fmt.Sprint("warm-up ", i)}); err != nil {
 			b.Fatal(err)
 		}
 		if waitCount(d, 1, 7*time.Second) || time.Now().After(deadline) {
@@ -43,8 +49,12 @@ func benchLatency(b *testing.B, input map[string]any, hook func(srv *emulator.Se
 	}
 
 	var took []time.Duration
+	rng := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
+		if spread > 0 {
+			time.Sleep(time.Duration(rng.Int64N(int64(spread))))
+		}
 		n := d.count()
 		start := time.Now()
 		if err := srv.UpdateTicket(id, map[string]any{"summary": fmt.Sprint("change ", i)}); err != nil {
@@ -87,7 +97,7 @@ func waitCount(d *dispatcher, n int, within time.Duration) bool {
 func BenchmarkTriggerLatencyWebhook(b *testing.B) {
 	port := freePort(b)
 	benchLatency(b, map[string]any{"source": "webhook", "webhook_host": "127.0.0.1",
-		"webhook_port": port}, func(srv *emulator.Server) {
+		"webhook_port": port}, 0, func(srv *emulator.Server) {
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		for deadline := time.Now().Add(20 * time.Second); !listening(addr); {
 			if time.Now().After(deadline) {
@@ -111,7 +121,7 @@ func BenchmarkTriggerLatencyPoll5s(b *testing.B) {
 	if os.Getenv("HALOITSM_BENCH_POLL") == "" {
 		b.Skip("each change waits for a 5 second poll; set HALOITSM_BENCH_POLL=1 to run")
 	}
-	benchLatency(b, map[string]any{"source": "poll", "interval": 5}, nil)
+	benchLatency(b, map[string]any{"source": "poll", "interval": 5}, 5*time.Second, nil)
 }
 
 // BenchmarkTriggerStateMemory feeds the poller 100,000 ticket changes
@@ -137,13 +147,13 @@ func BenchmarkTriggerStateMemory(b *testing.B) {
 			LastUpdate: at}
 	}
 	// list serves the rows as Halo would: last update from `from`,
-	// oldest first, at most max.
-	list := func(_ context.Context, from time.Time, max int) iter.Seq2[halo.Ticket, error] {
+	// oldest first, at most limit.
+	list := func(_ context.Context, from time.Time, limit int) iter.Seq2[halo.Ticket, error] {
 		return func(yield func(halo.Ticket, error) bool) {
 			i, _ := slices.BinarySearchFunc(rows, from, func(t halo.Ticket, f time.Time) int {
 				return t.LastUpdate.Compare(f)
 			})
-			for n := 0; i < len(rows) && (max == 0 || n < max); i, n = i+1, n+1 {
+			for n := 0; i < len(rows) && (limit == 0 || n < limit); i, n = i+1, n+1 {
 				if !yield(rows[i], nil) {
 					return
 				}

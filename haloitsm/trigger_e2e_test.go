@@ -2,6 +2,7 @@ package haloitsm
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 )
 
@@ -33,7 +35,8 @@ const e2eSecret = "e2e-secret-never-shown"
 func buildTriggerPlugin(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "icon_haloitsm")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/icon_haloitsm").CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin,
+		"../cmd/icon_haloitsm").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -57,7 +60,9 @@ func newDispatcher(t testing.TB) *dispatcher {
 	d := &dispatcher{notify: make(chan struct{}, 1)}
 	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
-		buf.ReadFrom(r.Body)
+		if _, err := buf.ReadFrom(r.Body); err != nil {
+			t.Errorf("dispatcher: read event: %v", err)
+		}
 		if d.down.Load() {
 			d.refused.Add(1)
 			http.Error(w, "down", http.StatusServiceUnavailable)
@@ -169,7 +174,10 @@ func startTrigger(t testing.TB, bin string, srv *emulator.Server, d *dispatcher,
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &triggerProc{cmd: exec.Command(bin, "run"), stdout: &lockedBuffer{},
+	p := &triggerProc{
+		// The process outlives t.Context(), which ends before the cleanup
+		// that stops it with SIGTERM.
+		cmd: exec.CommandContext(context.WithoutCancel(t.Context()), bin, "run"), stdout: &lockedBuffer{},
 		stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	p.cmd.Stdin = bytes.NewReader(msg)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
@@ -178,14 +186,16 @@ func startTrigger(t testing.TB, bin string, srv *emulator.Server, d *dispatcher,
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Errorf("%s: SIGTERM: %v", name, err)
+		}
 		select {
 		case err := <-p.done:
 			if err != nil {
 				t.Errorf("%s exited with %v\nstderr:\n%s", name, err, p.stderr.String())
 			}
 		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
+			_ = p.cmd.Process.Kill()
 			t.Errorf("%s did not stop within 10s of SIGTERM", name)
 		}
 		all := p.stdout.String() + p.stderr.String() + strings.Join(d.raw, "")
@@ -230,7 +240,8 @@ func listRequests(srv *emulator.Server) int {
 
 // listening reports whether addr accepts TCP connections.
 func listening(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
 	if err != nil {
 		return false
 	}
@@ -270,7 +281,8 @@ func summaries(evs []map[string]any) []string {
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

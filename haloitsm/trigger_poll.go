@@ -34,8 +34,8 @@ const (
 )
 
 // pollSource lists tickets last updated at or after from, oldest first,
-// at most max rows. *Connection provides it through halo; tests fake it.
-type pollSource func(ctx context.Context, from time.Time, max int) iter.Seq2[halo.Ticket, error]
+// at most limit rows. *Connection provides it through halo; tests fake it.
+type pollSource func(ctx context.Context, from time.Time, limit int) iter.Seq2[halo.Ticket, error]
 
 // statusHistory reports whether the status of ticket id changed at or
 // after since, and the status before that change (0 when not known).
@@ -185,14 +185,14 @@ func createdAt(t *halo.Ticket) time.Time {
 
 // pollSource returns the poller's view of Halo's ticket list: GET
 // /api/Tickets with lastupdatefromdate, ordered by last_update ascending,
-// limited to ticketID when it is not 0. max 0 reads every page.
+// limited to ticketID when it is not 0. limit 0 reads every page.
 func (c *Connection) pollSource(ticketID int) pollSource {
-	return func(ctx context.Context, from time.Time, max int) iter.Seq2[halo.Ticket, error] {
+	return func(ctx context.Context, from time.Time, limit int) iter.Seq2[halo.Ticket, error] {
 		opts := halo.TicketListOptions{
 			LastUpdateFrom: from,
 			Order:          "last_update",
 			PageSize:       pollPageSize,
-			Max:            max,
+			Max:            limit,
 		}
 		if ticketID > 0 {
 			opts.TicketIDs = []halo.ID{halo.ID(ticketID)}

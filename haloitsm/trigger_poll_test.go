@@ -14,6 +14,7 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/halo"
 )
 
@@ -54,7 +55,7 @@ func (f *fakeList) update(id int, change func(*halo.Ticket)) {
 	t.LastUpdate = halo.Time{Time: time.Now()}
 }
 
-func (f *fakeList) list(_ context.Context, from time.Time, max int) iter.Seq2[halo.Ticket, error] {
+func (f *fakeList) list(_ context.Context, from time.Time, limit int) iter.Seq2[halo.Ticket, error] {
 	return func(yield func(halo.Ticket, error) bool) {
 		f.mu.Lock()
 		f.calls++
@@ -75,8 +76,8 @@ func (f *fakeList) list(_ context.Context, from time.Time, max int) iter.Seq2[ha
 		if f.unordered {
 			slices.Reverse(rows)
 		}
-		if max > 0 && len(rows) > max {
-			rows = rows[:max]
+		if limit > 0 && len(rows) > limit {
+			rows = rows[:limit]
 		}
 		for i, t := range rows {
 			if failAfter > 0 && i == failAfter {
@@ -287,7 +288,7 @@ func TestPollerResumesAfterAnError(t *testing.T) {
 		first := r.take()
 		h.failAfter = 0
 		rest := mustPoll(t, p, r)
-		all := append(first, rest...)
+		all := slices.Concat(first, rest)
 		if len(first) != 4 || len(all) != 10 || len(slices.Compact(slices.Clone(all))) != 10 {
 			t.Errorf("before the error %v, after %v: want 4 then the other 6", first, rest)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/exception"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"math"
 	"time"
 )
 
@@ -92,7 +93,7 @@ func newSnapshot(t map[string]any, updated time.Time, present func(string) bool)
 		}
 		s.known |= 1 << i
 		if n, ok := t[f].(int); ok {
-			s.ints[i] = int32(n)
+			s.ints[i] = id32(n)
 		}
 	}
 	for i, f := range snapHashFields {
@@ -226,12 +227,21 @@ func (c *Connection) changeOutputs(ctx context.Context, cs []fieldChange,
 	return out
 }
 
+// id32 narrows a Halo id to int32, the range Halo's ids have; an id out
+// of range (never sent by Halo) becomes 0.
+func id32(n int) int32 {
+	if n < 0 || n > math.MaxInt32 {
+		return 0
+	}
+	return int32(n)
+}
+
 // snapCache is a least-recently-used cache of snapshots by ticket id,
-// holding at most max tickets. It is not safe for concurrent use.
+// holding at most limit tickets. It is not safe for concurrent use.
 type snapCache struct {
-	max  int
-	m    map[int32]*snapEntry
-	root snapEntry // sentinel of the recency ring; root.next is the newest
+	limit int
+	m     map[int32]*snapEntry
+	root  snapEntry // sentinel of the recency ring; root.next is the newest
 }
 
 type snapEntry struct {
@@ -240,8 +250,8 @@ type snapEntry struct {
 	prev, next *snapEntry
 }
 
-func newSnapCache(max int) *snapCache {
-	c := &snapCache{max: max, m: make(map[int32]*snapEntry)}
+func newSnapCache(limit int) *snapCache {
+	c := &snapCache{limit: limit, m: make(map[int32]*snapEntry)}
 	c.root.prev, c.root.next = &c.root, &c.root
 	return c
 }
@@ -251,7 +261,7 @@ func (c *snapCache) Len() int { return len(c.m) }
 
 // peek returns the snapshot of id without marking it used.
 func (c *snapCache) peek(id int) (snapshot, bool) {
-	e, ok := c.m[int32(id)]
+	e, ok := c.m[id32(id)]
 	if !ok {
 		return snapshot{}, false
 	}
@@ -261,14 +271,15 @@ func (c *snapCache) peek(id int) (snapshot, bool) {
 // put stores the snapshot of id as the most recently used, evicting the
 // least recently used ticket when the cache is full.
 func (c *snapCache) put(id int, s snapshot) {
-	if e, ok := c.m[int32(id)]; ok {
+	key := id32(id)
+	if e, ok := c.m[key]; ok {
 		e.snap = s
 		c.unlink(e)
 		c.pushFront(e)
 		return
 	}
 	var e *snapEntry
-	if len(c.m) >= c.max {
+	if len(c.m) >= c.limit {
 		// Reuse the evicted entry: no allocation in the steady state.
 		e = c.root.prev
 		c.unlink(e)
@@ -276,7 +287,7 @@ func (c *snapCache) put(id int, s snapshot) {
 	} else {
 		e = &snapEntry{}
 	}
-	e.id, e.snap = int32(id), s
+	e.id, e.snap = key, s
 	c.m[e.id] = e
 	c.pushFront(e)
 }
@@ -343,11 +354,11 @@ type tracker struct {
 // defaultSnapCap bounds the tickets a tracker remembers.
 const defaultSnapCap = 50_000
 
-func newTracker(max int) *tracker {
-	if max <= 0 {
-		max = defaultSnapCap
+func newTracker(limit int) *tracker {
+	if limit <= 0 {
+		limit = defaultSnapCap
 	}
-	return &tracker{snaps: newSnapCache(max)}
+	return &tracker{snaps: newSnapCache(limit)}
 }
 
 // knows reports whether the tracker has a snapshot of ticket id.

@@ -130,6 +130,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		wr.log.Warn("webhook refused: not a HaloITSM webhook body", "error", err.Error())
 		wr.metrics.webhookDelivery(deliveryBadBody)
+		// The message names a position, never the body's text.
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -150,6 +151,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wr.metrics.webhookDelivery(deliveryAccepted)
 	}
 	w.Header().Set("Content-Type", "application/json")
+	//nolint:gosec // two integers in a JSON answer, nothing from the request
 	fmt.Fprintf(w, `{"accepted":%d,"duplicates":%d}`+"\n", queued, dups)
 }
 
@@ -237,13 +239,13 @@ func (wr *webhookReceiver) pending() int {
 // count limit. It is not safe for concurrent use.
 type deliverySet struct {
 	keep  time.Duration
-	max   int
+	limit int
 	at    map[string]time.Time
 	order []string // ids in the order added; the head is the oldest
 }
 
-func newDeliverySet(keep time.Duration, max int) *deliverySet {
-	return &deliverySet{keep: keep, max: max, at: map[string]time.Time{}}
+func newDeliverySet(keep time.Duration, limit int) *deliverySet {
+	return &deliverySet{keep: keep, limit: limit, at: map[string]time.Time{}}
 }
 
 func (s *deliverySet) has(id string, now time.Time) bool {
@@ -261,12 +263,12 @@ func (s *deliverySet) add(id string, now time.Time) {
 	s.prune(now)
 }
 
-// prune forgets ids older than keep, and the oldest beyond max.
+// prune forgets ids older than keep, and the oldest beyond limit.
 func (s *deliverySet) prune(now time.Time) {
 	n := 0
 	for n < len(s.order) {
 		id := s.order[n]
-		if len(s.order)-n <= s.max && now.Sub(s.at[id]) < s.keep {
+		if len(s.order)-n <= s.limit && now.Sub(s.at[id]) < s.keep {
 			break
 		}
 		delete(s.at, id)
@@ -394,9 +396,11 @@ func serveWebhooks(ctx context.Context, ln net.Listener, wr *webhookReceiver,
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+		_ = srv.Close() // requests still running after the grace period are cut
 	}
-	<-errc
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }
 

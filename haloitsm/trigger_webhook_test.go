@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/halo"
 )
@@ -249,7 +250,12 @@ func TestWebhookModesGiveTheSameEvents(t *testing.T) {
 					done <- processWebhooks(ctx, wr, newTracker(0), c.webhookObservation,
 						col.emit, nil)
 				}()
-				defer func() { cancel(); <-done }()
+				defer func() {
+					cancel()
+					if err := <-done; err != nil {
+						t.Errorf("processWebhooks: %v", err)
+					}
+				}()
 
 				id := srv.CreateTicket(map[string]any{"summary": "Phish", "details": "d"})
 				col.wait(t, 1)
@@ -323,7 +329,12 @@ func TestWebhookEventWaitsForHalo(t *testing.T) {
 	go func() {
 		done <- processWebhooks(ctx, wr, newTracker(0), c.webhookObservation, col.emit, nil)
 	}()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("processWebhooks: %v", err)
+		}
+	}()
 
 	time.Sleep(3 * time.Second) // one failed attempt of the client's 2s budget
 	if wr.pending() != 1 || len(col.got) != 0 {
