@@ -25,19 +25,22 @@ import (
 // or token requests with a chosen status instead, so that a test reaches
 // every HaloITSM failure the plugin handles.
 type front struct {
-	emu *emulator.Server
-	url string
+	emu    *emulator.Server
+	url    string
+	tenant string
 
 	mu    sync.Mutex
 	api   []int // statuses for the next /api requests; 0 passes through
 	token int   // status for every token request; 0 passes through
 }
 
-func newFront(t *testing.T, secret string) *front {
+// newFront starts a front for an emulator whose application has client
+// secret secret and which requires tenant (any tenant when empty).
+func newFront(t *testing.T, secret, tenant string) *front {
 	t.Helper()
 	emu := emulator.New(emulator.Config{ClientID: "icon-test", ClientSecret: secret,
-		Tenant: "acme"})
-	f := &front{emu: emu}
+		Tenant: tenant})
+	f := &front{emu: emu, tenant: tenant}
 	hs := httptest.NewServer(f)
 	t.Cleanup(func() {
 		hs.Close()
@@ -71,6 +74,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.emu.Handler().ServeHTTP(w, r)
 		return
 	}
+	if status == http.StatusTooManyRequests {
+		// Without Retry-After the client pauses the tenant for 20s.
+		w.Header().Set("Retry-After", "1")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	io.WriteString(w, `{"error":"scripted","error_description":"scripted failure"}`)
@@ -83,7 +90,7 @@ func (f *front) conn(secret string) map[string]any {
 		"client_secret":        map[string]any{"secretKey": secret},
 		"authorization_server": f.url + "/auth",
 		"resource_server":      f.url + "/api",
-		"tenant":               "acme",
+		"tenant":               f.tenant,
 	}
 }
 
@@ -134,7 +141,7 @@ func scrape(t *testing.T, h http.Handler) map[string]float64 {
 func TestMetricsThroughHTTPMode(t *testing.T) {
 	t.Parallel()
 	const secret = "metrics-test-secret"
-	f := newFront(t, secret)
+	f := newFront(t, secret, "acme")
 	id := f.emu.CreateTicket(map[string]any{"summary": "watched"})
 	h, err := runtime.Handler(newPlugin(Options{MaxRetryElapsed: 5 * time.Second}))
 	if err != nil {
@@ -204,7 +211,7 @@ func TestMetricsCountTokenFailuresAndWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFront(t, "right-secret")
+	f := newFront(t, "right-secret", "acme")
 	c, err := NewConnection(Params{ClientID: "icon-test", ClientSecret: SecretKey{halo.Secret("wrong-secret")},
 		AuthorizationServer: f.url + "/auth", ResourceServer: f.url + "/api",
 		Tenant: "acme"},
