@@ -32,8 +32,11 @@ type Params struct {
 	RequestTimeout      int       `json:"request_timeout,omitempty"`
 	CACertificate       string    `json:"ca_certificate,omitempty"`
 	RequestsPer5Minutes int       `json:"requests_per_5_minutes,omitempty"`
-	NoteOutcome         string    `json:"note_outcome,omitempty"`
-	ClosedStatus        string    `json:"closed_status,omitempty"`
+	// RateLimitWindowSeconds is the window RequestsPer5Minutes counts
+	// over; not set means 300, Halo's.
+	RateLimitWindowSeconds int    `json:"rate_limit_window_seconds,omitempty"`
+	NoteOutcome            string `json:"note_outcome,omitempty"`
+	ClosedStatus           string `json:"closed_status,omitempty"`
 }
 
 // SecretKey is the client secret as the platform sends it,
@@ -71,6 +74,9 @@ func (s *SecretKey) UnmarshalJSON(b []byte) error {
 func (s SecretKey) MarshalJSON() ([]byte, error) {
 	return []byte(`{"secretKey":"REDACTED"}`), nil
 }
+
+// maxRateWindowSeconds bounds rate_limit_window_seconds (one day).
+const maxRateWindowSeconds = 86400
 
 // settingsError is a connection parameter that cannot work, found before
 // any request is made.
@@ -113,6 +119,14 @@ func (p Params) haloConfig() (halo.Config, error) {
 		return bad("requests_per_5_minutes", "must be between 1 and 100000 (got %d)",
 			p.RequestsPer5Minutes)
 	}
+	if p.RateLimitWindowSeconds < 0 || p.RateLimitWindowSeconds > maxRateWindowSeconds {
+		return bad("rate_limit_window_seconds", "must be between 1 and %d seconds (got %d)",
+			maxRateWindowSeconds, p.RateLimitWindowSeconds)
+	}
+	window := 5 * time.Minute
+	if p.RateLimitWindowSeconds > 0 {
+		window = time.Duration(p.RateLimitWindowSeconds) * time.Second
+	}
 	var caPEM []byte
 	if ca := strings.TrimSpace(p.CACertificate); ca != "" {
 		// The platform's text fields sometimes carry literal \n.
@@ -135,7 +149,7 @@ func (p Params) haloConfig() (halo.Config, error) {
 		InsecureSkipVerify: p.SSLVerify != nil && !*p.SSLVerify,
 		RequestTimeout:     time.Duration(p.RequestTimeout) * time.Second,
 		RateLimit:          p.RequestsPer5Minutes,
-		RateWindow:         5 * time.Minute,
+		RateWindow:         window,
 	}
 	return cfg, nil
 }
