@@ -194,6 +194,8 @@ func runCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 	f.DurationVar(&c.RateWindow, "rate-window", 0, "emulator rate window (0: 5m)")
 	f.IntVar(&c.RequestsPer5Minutes, "requests-per-5-minutes", DefaultRequestsPer5Minutes,
 		"the connection's requests_per_5_minutes")
+	f.DurationVar(&c.BudgetWindow, "budget-window", 0,
+		"the connection's rate_limit_window_seconds, whole seconds (0: not sent, 5m)")
 	f.BoolVar(&c.IdempotencyKeys, "idempotency-keys", false,
 		"pass an idempotency_key to create_ticket")
 	f.DurationVar(&c.CallTimeout, "call-timeout", DefaultCallTimeout, "bound of one action call")

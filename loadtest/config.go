@@ -74,6 +74,10 @@ type Config struct {
 	// RequestsPer5Minutes is the connection's requests_per_5_minutes;
 	// zero means DefaultRequestsPer5Minutes.
 	RequestsPer5Minutes int
+	// BudgetWindow is the connection's rate_limit_window_seconds, the
+	// window RequestsPer5Minutes counts over, in whole seconds; zero
+	// leaves it out, so the plugin uses five minutes.
+	BudgetWindow time.Duration
 
 	// IdempotencyKeys passes an idempotency_key to every create_ticket,
 	// which makes the plugin look the key up before creating.
@@ -144,6 +148,10 @@ func (c Config) normalize() (Config, error) {
 	case c.RequestsPer5Minutes < 1 || c.RequestsPer5Minutes > 100000:
 		return c, configError("RequestsPer5Minutes", "must be between 1 and 100000 (got %d)",
 			c.RequestsPer5Minutes)
+	case c.BudgetWindow < 0 || c.BudgetWindow > 24*time.Hour ||
+		c.BudgetWindow%time.Second != 0:
+		return c, configError("BudgetWindow", "must be whole seconds between 0 and 24h (got %s)",
+			c.BudgetWindow)
 	case c.CallTimeout < 0:
 		return c, configError("CallTimeout", "must not be negative")
 	}

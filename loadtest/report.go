@@ -45,6 +45,10 @@ func describe(c Config) string {
 	if c.RateLimit > 0 {
 		parts = append(parts, fmt.Sprintf("limit %d per %s", c.RateLimit, c.RateWindow))
 	}
+	if c.BudgetWindow > 0 {
+		parts = append(parts, fmt.Sprintf("budget %d per %s", c.RequestsPer5Minutes,
+			c.BudgetWindow))
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -153,6 +153,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			"requests_per_5_minutes": cfg.RequestsPer5Minutes,
 		},
 	}
+	if cfg.BudgetWindow > 0 {
+		w.conn["rate_limit_window_seconds"] = int(cfg.BudgetWindow / time.Second)
+	}
 
 	res := &Result{Config: cfg, TokensAtExpiry: -1, TokensAfterExpiry: -1}
 	log.Info("run starting", "name", cfg.Name, "mode", cfg.Mode,
