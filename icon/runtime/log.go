@@ -1,10 +1,10 @@
 package runtime
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -105,14 +105,24 @@ func (m *masker) Map(v map[string]any) map[string]any {
 	return m.Value(v).(map[string]any)
 }
 
-// capture collects an invocation's log text for the envelope and, in debug
-// mode, copies it to stderr. Every line passes through the masker first.
-// It is safe for concurrent use.
+// capture collects an invocation's log text for the envelope and, when
+// stderr is set, copies each record there as it is written. Every record
+// passes through the masker first. With a limit, the text kept between
+// two Takes is bounded: the oldest records are dropped to make room for
+// new ones, and Take reports how many were dropped. It is safe for
+// concurrent use.
 type capture struct {
 	mu     sync.Mutex
-	buf    bytes.Buffer
-	stderr io.Writer // nil unless --debug
+	stderr io.Writer // nil: records are kept for the envelope only
 	mask   *masker
+	// limit bounds the bytes of records kept; 0 means no bound.
+	limit int
+
+	// recs are the records kept, oldest first, and size their length in
+	// bytes.
+	recs    []string
+	size    int
+	dropped int
 }
 
 // Write takes one formatted record from the slog text handler.
@@ -120,27 +130,67 @@ func (c *capture) Write(p []byte) (int, error) {
 	line := c.mask.String(string(p))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.buf.WriteString(line)
 	if c.stderr != nil {
 		io.WriteString(c.stderr, line) //nolint:errcheck // stderr is best effort
 	}
+	c.keep(line)
 	return len(p), nil
 }
 
-// Text returns everything logged so far.
+// keep adds a record, dropping the oldest ones when over the limit. A
+// single record longer than the limit is cut to it.
+func (c *capture) keep(line string) {
+	if c.limit > 0 && len(line) > c.limit {
+		line = line[:max(c.limit-len(cutMark), 0)] + cutMark
+	}
+	c.recs = append(c.recs, line)
+	c.size += len(line)
+	if c.limit <= 0 {
+		return
+	}
+	n := 0
+	for c.size > c.limit {
+		c.size -= len(c.recs[n])
+		c.recs[n] = ""
+		n++
+	}
+	if n > 0 {
+		c.recs = c.recs[n:]
+		c.dropped += n
+	}
+}
+
+// cutMark ends a record cut to the capture's limit.
+const cutMark = "...[cut]\n"
+
+// text renders the kept records, after a line counting the dropped ones.
+// The caller holds mu.
+func (c *capture) text() string {
+	var b strings.Builder
+	if c.dropped > 0 {
+		fmt.Fprintf(&b, "[%d earlier log lines dropped to keep this log under %d "+
+			"bytes; the plugin's stderr has them all]\n", c.dropped, c.limit)
+	}
+	for _, r := range c.recs {
+		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// Text returns everything logged so far (within the limit).
 func (c *capture) Text() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.buf.String()
+	return c.text()
 }
 
-// Take returns everything logged since the last Take and clears it; a
-// trigger sends it with each event.
+// Take returns everything logged since the last Take (within the limit)
+// and clears it; a trigger sends it with each event.
 func (c *capture) Take() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.buf.String()
-	c.buf.Reset()
+	s := c.text()
+	c.recs, c.size, c.dropped = nil, 0, 0
 	return s
 }
 

@@ -11,12 +11,25 @@ import (
 	"time"
 )
 
+// maxEventLog bounds the log text one trigger event carries. A trigger
+// can log for hours between two events (a HaloITSM outage, a dispatcher
+// that refuses events); only the newest records are kept for the event,
+// and stderr has them all.
+const maxEventLog = 64 << 10
+
 // runTrigger runs a trigger_start message until the handler returns. It
 // writes an error envelope and returns ExitFailed when the trigger cannot
 // start or its handler fails; a handler that returns after ctx is
 // cancelled is a clean stop (ExitOK).
+//
+// A trigger's log records go to stderr as they are written, masked, with
+// or without --debug: a trigger runs for long, and an operator must see
+// what it is doing before its next event. Each event also carries the
+// records logged since the previous one, at most maxEventLog bytes.
 func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Writer, debug bool) int {
 	inv := newInvocation(requestID("", msg.Meta), e.debug, e.stderr)
+	inv.cap.stderr = e.stderr
+	inv.cap.limit = maxEventLog
 	env := &envelope{Type: typeTriggerEvent, Meta: msg.Meta}
 	failWith := func(err error) int {
 		e.fail(env, inv, err, false)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -158,5 +159,63 @@ func TestMasking(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTriggerLogIsBoundedAndOnStderr runs a trigger that logs 10,000
+// lines, each with the connection's secret, before its first event, as
+// one does through a long HaloITSM outage. The event's log must stay
+// bounded and say that lines were dropped; stderr must have every line
+// as it was written, without --debug; the secret must appear nowhere.
+func TestTriggerLogIsBoundedAndOnStderr(t *testing.T) {
+	t.Parallel()
+	const secret = "CANARY-tr1gg3r-secret"
+	const lines = 10_000
+	p := testplugin.Plugin()
+	p.Triggers["tick"] = func(ctx context.Context, r *runtime.Request, send runtime.SendFunc) error {
+		for i := range lines {
+			r.Logger.Warn("polling failed; trying again", "attempt", i, "error",
+				"token refused for "+secret)
+		}
+		return send(ctx, map[string]any{"n": 1})
+	}
+	msg := `{"version":"v1","type":"trigger_start","body":{"trigger":"tick",` +
+		`"connection":{"base_url":"http://127.0.0.1:1","api_key":{"secretKey":"` + secret + `"}}}}`
+	var stdout, stderr bytes.Buffer
+	code := runtime.Run(t.Context(), p, []string{"run"}, strings.NewReader(msg), &stdout, &stderr)
+	if code != runtime.ExitOK {
+		t.Fatalf("exit = %d, want 0; stdout:\n%s", code, stdout.String())
+	}
+
+	var ev struct {
+		Body struct {
+			Output map[string]any `json:"output"`
+			Log    string         `json:"log"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &ev); err != nil {
+		t.Fatalf("stdout is not one event: %v\n%.500s", err, stdout.String())
+	}
+	if len(ev.Body.Log) > 65<<10 {
+		t.Errorf("event log is %d bytes, want at most 64 KiB and a note", len(ev.Body.Log))
+	}
+	if !strings.Contains(ev.Body.Log, "earlier log lines dropped") ||
+		!strings.Contains(ev.Body.Log, fmt.Sprintf("attempt=%d ", lines-1)) ||
+		strings.Contains(ev.Body.Log, "attempt=0 ") {
+		t.Errorf("event log does not keep the newest lines after a drop note:\n%.300s...",
+			ev.Body.Log)
+	}
+
+	errText := stderr.String()
+	if got := strings.Count(errText, `msg="polling failed; trying again"`); got != lines {
+		t.Errorf("stderr has %d of the %d log lines", got, lines)
+	}
+	if !strings.Contains(errText, "attempt=0 ") || !strings.Contains(errText, runtime.Mask) {
+		t.Errorf("stderr lacks the first line or the mask:\n%.300s", errText)
+	}
+	for name, s := range map[string]string{"stdout": stdout.String(), "stderr": errText} {
+		if strings.Contains(s, "tr1gg3r") {
+			t.Errorf("%s contains the secret", name)
+		}
 	}
 }
