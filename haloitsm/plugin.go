@@ -66,7 +66,7 @@ func Triggers() map[string]runtime.TriggerFunc {
 	for id, fn := range triggers {
 		out[id] = fn
 	}
-	s, err := spec.Parse(iconhaloitsm.Spec)
+	s, err := spec.ParseShared(iconhaloitsm.Spec)
 	if err != nil {
 		return out
 	}

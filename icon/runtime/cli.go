@@ -106,7 +106,7 @@ func (c *cli) commands(ctx context.Context) *cobra.Command {
 	root.PersistentFlags().BoolVar(&c.debug, "debug", false,
 		"log at debug level to stderr too; trigger events go to stdout")
 
-	if s, err := spec.Parse(c.p.Spec); err == nil {
+	if s, err := spec.ParseShared(c.p.Spec); err == nil {
 		root.Use = "icon_" + s.Name + " [-- START_MESSAGE]"
 		root.Short = s.Title + ": " + s.Description
 	}
@@ -130,7 +130,7 @@ func (c *cli) commands(ctx context.Context) *cobra.Command {
 		Short: "Print the plugin's name, version and steps",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := spec.Parse(c.p.Spec)
+			s, err := spec.ParseShared(c.p.Spec)
 			if err != nil {
 				return err
 			}
@@ -143,7 +143,7 @@ func (c *cli) commands(ctx context.Context) *cobra.Command {
 		Short: "Print a sample start message for an action, trigger or task",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := spec.Parse(c.p.Spec)
+			s, err := spec.ParseShared(c.p.Spec)
 			if err != nil {
 				return err
 			}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	rtdebug "runtime/debug"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/exception"
@@ -32,10 +34,61 @@ type engine struct {
 	debug   bool
 	stderr  io.Writer
 	conns   *connCache
-	connV   *spec.Validator
-	inputV  map[string]*spec.Validator // by kind + "/" + id
-	outputV map[string]*spec.Validator
+	connV   *lazyValidator
+	inputV  map[string]*lazyValidator // by kind + "/" + id
+	outputV map[string]*lazyValidator
 	metrics *metrics
+}
+
+// lazyValidator compiles the schema of one parameter list on first use.
+// Compiling every step's schemas up front costs a run process, which
+// runs one step, more CPU time than the step itself; HTTP mode compiles
+// each step's schemas once, on the step's first call. It is safe for
+// concurrent use.
+type lazyValidator struct {
+	spec   *spec.Spec
+	what   string
+	params []spec.Param
+
+	once sync.Once
+	v    *spec.Validator
+	err  error
+}
+
+func newLazyValidator(s *spec.Spec, what string, params []spec.Param) *lazyValidator {
+	return &lazyValidator{spec: s, what: what, params: params}
+}
+
+// get returns the compiled validator, compiling it on the first call. A
+// schema that does not compile is a bug in the plugin's spec, reported
+// as a *ConfigError, the same on every call.
+func (l *lazyValidator) get() (*spec.Validator, error) {
+	l.once.Do(func() {
+		if l.v, l.err = l.spec.NewValidator(l.what, l.params); l.err != nil {
+			l.err = &ConfigError{Msg: l.err.Error()}
+		}
+	})
+	return l.v, l.err
+}
+
+// Prepare is spec.Validator.Prepare; when the schema does not compile it
+// returns a copy of in, and Validate reports the compile error.
+func (l *lazyValidator) Prepare(in map[string]any) map[string]any {
+	v, err := l.get()
+	if err != nil {
+		return maps.Clone(in)
+	}
+	return v.Prepare(in)
+}
+
+// Validate is spec.Validator.Validate, or the *ConfigError of a schema
+// that does not compile.
+func (l *lazyValidator) Validate(value map[string]any) error {
+	v, err := l.get()
+	if err != nil {
+		return err
+	}
+	return v.Validate(value)
 }
 
 // ConfigError reports a Plugin that does not match its spec.
@@ -46,33 +99,28 @@ type ConfigError struct {
 func (e *ConfigError) Error() string { return "runtime: plugin: " + e.Msg }
 
 func newEngine(p Plugin, debug bool, stderr io.Writer) (*engine, error) {
-	s, err := spec.Parse(p.Spec)
+	s, err := spec.ParseShared(p.Spec)
 	if err != nil {
 		return nil, err
 	}
 	e := &engine{
 		p: p, spec: s, debug: debug, stderr: stderr,
 		conns:   newConnCache(p.ConnectionCacheSize),
-		inputV:  map[string]*spec.Validator{},
-		outputV: map[string]*spec.Validator{},
+		connV:   newLazyValidator(s, "connection", s.Connection),
+		inputV:  map[string]*lazyValidator{},
+		outputV: map[string]*lazyValidator{},
 	}
 	if err := e.checkHandlers(); err != nil {
 		return nil, err
 	}
-	if e.connV, err = s.NewValidator("connection", s.Connection); err != nil {
-		return nil, err
-	}
+	// Schemas compile on first use (see lazyValidator).
 	for kind, cs := range map[string][]spec.Component{
 		kindAction: s.Actions, kindTrigger: s.Triggers, kindTask: s.Tasks,
 	} {
 		for _, c := range cs {
 			key := kind + "/" + c.ID
-			if e.inputV[key], err = s.NewValidator("input", c.Input); err != nil {
-				return nil, err
-			}
-			if e.outputV[key], err = s.NewValidator("output", c.Output); err != nil {
-				return nil, err
-			}
+			e.inputV[key] = newLazyValidator(s, "input", c.Input)
+			e.outputV[key] = newLazyValidator(s, "output", c.Output)
 		}
 	}
 	if p.Metrics != nil {
@@ -179,6 +227,9 @@ func (e *engine) connect(ctx context.Context, msg *startMessage, inv *invocation
 	inv.mask.set(e.spec.SecretValues(msg.Connection))
 	if e.p.Connect == nil {
 		return nil, nil
+	}
+	if _, err := e.connV.get(); err != nil {
+		return nil, err
 	}
 	params := e.connV.Prepare(msg.Connection)
 	if err := e.connV.Validate(params); err != nil {
@@ -303,6 +354,10 @@ func (e *engine) run(ctx context.Context, msg *startMessage, kind string, inv *i
 
 	// Secrets first, so that nothing below can log them.
 	inv.mask.set(e.spec.SecretValues(msg.Connection))
+	if _, err := e.inputV[key].get(); err != nil {
+		res.httpStatus = e.fail(env, inv, err, false)
+		return
+	}
 	input := e.inputV[key].Prepare(msg.Input)
 	if err := e.inputV[key].Validate(input); err != nil {
 		res.httpStatus = e.fail(env, inv, invalidInput(err), false)
@@ -366,7 +421,10 @@ func notImplemented(kind, name string) *exception.PluginException {
 
 // checkOutput turns a handler's output into a JSON object, drops null
 // optional fields, and validates it against the spec.
-func (e *engine) checkOutput(comp *spec.Component, v *spec.Validator, out any) (map[string]any, error) {
+func (e *engine) checkOutput(comp *spec.Component, v *lazyValidator, out any) (map[string]any, error) {
+	if _, err := v.get(); err != nil {
+		return nil, err
+	}
 	obj, err := toObject(out)
 	if err != nil {
 		return nil, invalidOutput(err)
