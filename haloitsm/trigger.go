@@ -78,6 +78,7 @@ type triggerInput struct {
 	WebhookPath     string `json:"webhook_path"`
 	WebhookUsername string `json:"webhook_username"`
 	WebhookPassword string `json:"webhook_password"`
+	StateFile       string `json:"state_file"`
 
 	TicketID       int      `json:"ticket_id"`
 	TicketTypeID   int      `json:"tickettype_id"`
@@ -123,6 +124,10 @@ func (in *triggerInput) check() error {
 	}
 	if in.TicketID < 0 {
 		return badInput("ticket_id", "ticket_id: %d is not a ticket number", in.TicketID)
+	}
+	in.StateFile = strings.TrimSpace(in.StateFile)
+	if err := checkStatePath(in.StateFile); err != nil {
+		return err
 	}
 	known := ChangeFields()
 	for _, f := range in.Fields {
@@ -297,6 +302,9 @@ type triggerOptions struct {
 	// Ready, when set, is called with the webhook receiver's address once
 	// it listens.
 	Ready func(addr string)
+	// StateTimeout bounds the wait for the state file's lock; 0 means
+	// stateOpenTimeout.
+	StateTimeout time.Duration
 }
 
 // runTrigger runs trigger id until ctx ends.
@@ -342,9 +350,27 @@ func runTrigger(ctx context.Context, r *runtime.Request, send runtime.SendFunc, 
 	}
 
 	if in.Source == sourceWebhook {
+		if in.StateFile != "" {
+			log.Info("state_file is used only when polling; webhook deliveries HaloITSM "+
+				"made while the trigger was stopped are resent by HaloITSM", "state_file",
+				in.StateFile)
+		}
 		return runWebhookSource(ctx, c, in, emit, log, opts)
 	}
-	return runPollSource(ctx, c, in, id, f, start, emit, log)
+	timeout := opts.StateTimeout
+	if timeout <= 0 {
+		timeout = stateOpenTimeout
+	}
+	sf, saved := openPollState(ctx, in.StateFile, id, timeout, log)
+	if sf != nil {
+		defer func() {
+			if err := sf.Close(); err != nil {
+				log.Warn("cannot close state_file", "state_file", in.StateFile,
+					"error", err.Error())
+			}
+		}()
+	}
+	return runPollSource(ctx, c, in, id, f, start, emit, log, sf, saved)
 }
 
 // resolveWithRetry resolves the input's names, retrying while HaloITSM
@@ -373,7 +399,7 @@ func resolveWithRetry(ctx context.Context, c *Connection, in triggerInput,
 // runPollSource polls HaloITSM every interval until ctx ends.
 func runPollSource(ctx context.Context, c *Connection, in triggerInput, id string,
 	f eventFilter, start time.Time, emit func(context.Context, ticketEvent) error,
-	log *slog.Logger) error {
+	log *slog.Logger, sf *stateFile, saved *savedState) error {
 	interval := time.Duration(in.Interval) * time.Second
 	p := newPoller(c.pollSource(f.ticketID), func(ctx context.Context, t *halo.Ticket) map[string]any {
 		return c.ticketOutput(ctx, t, true)
@@ -381,8 +407,17 @@ func runPollSource(ctx context.Context, c *Connection, in triggerInput, id strin
 	if needsStatusHistory(id, f) {
 		p.history = c.statusHistory
 	}
-	log.Info("polling HaloITSM for ticket changes", "interval", interval.String(),
-		"since", start.UTC().Format(time.RFC3339))
+	if sf != nil {
+		p.useState(sf, saved)
+	}
+	if saved != nil {
+		log.Info("polling HaloITSM for ticket changes, resuming from state_file",
+			"interval", interval.String(), "state_file", in.StateFile,
+			"since", p.from().UTC().Format(time.RFC3339))
+	} else {
+		log.Info("polling HaloITSM for ticket changes", "interval", interval.String(),
+			"since", start.UTC().Format(time.RFC3339))
+	}
 
 	failures := 0
 	for {

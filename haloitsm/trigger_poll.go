@@ -60,6 +60,18 @@ type poller struct {
 	cursor time.Time
 	// unordered is set once Halo ignored the order parameter.
 	unordered bool
+
+	// state, when set, keeps the poller's place across restarts (see
+	// trigger_state.go); window, pending and savedCursor are nil or zero
+	// without it.
+	state *stateFile
+	// window maps the tickets handled with a last update the next poll
+	// reads again to that last update (Unix nanoseconds), as the state
+	// file has them once pending is saved.
+	window map[int]int64
+	// pending holds the entries of window not saved yet.
+	pending     map[int]int64
+	savedCursor time.Time
 }
 
 // newPoller returns a poller reporting changes made from start on.
@@ -72,12 +84,37 @@ func newPoller(list pollSource, normalise func(context.Context, *halo.Ticket) ma
 		start: start, cursor: start}
 }
 
+// useState makes the poller keep its place in sf, resuming from saved
+// when it is not nil: the next poll reads from the saved cursor (less
+// the overlap) and reports again none of the tickets saved as handled.
+func (p *poller) useState(sf *stateFile, saved *savedState) {
+	p.state = sf
+	p.window, p.pending = map[int]int64{}, map[int]int64{}
+	if saved == nil {
+		return
+	}
+	p.start, p.cursor, p.savedCursor = saved.start, saved.cursor, saved.cursor
+	from := p.from().UnixNano()
+	for id, upd := range saved.seen {
+		if upd >= from {
+			p.window[id] = upd
+		}
+	}
+}
+
+// from is where the next poll starts reading.
+func (p *poller) from() time.Time {
+	return p.cursor.Add(-pollOverlap).Truncate(time.Second)
+}
+
 // poll reads every change since the cursor and calls emit for each new
 // one, oldest first. It returns the first error of Halo or emit; the
 // changes handled before it are not read again as new, and the next poll
-// continues from the cursor.
+// continues from the cursor. With a state file, the place reached is
+// saved before poll returns.
 func (p *poller) poll(ctx context.Context, emit func(context.Context, ticketEvent) error) error {
-	from := p.cursor.Add(-pollOverlap).Truncate(time.Second)
+	defer p.saveState(true)
+	from := p.from()
 	limit := pollPageSize
 	if p.unordered {
 		limit = 0
@@ -135,8 +172,13 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 	if id <= 0 || p.tr.seen(id, upd) {
 		return nil
 	}
-	baseline := upd.Before(p.start)
 	known := p.tr.knows(id)
+	// A ticket handled before a restart is recorded but not reported:
+	// the tracker forgot it, the state file did not. Nor is a later
+	// version of it new.
+	_, inWindow := p.window[id]
+	handled := !known && p.handledBefore(id, upd)
+	baseline := upd.Before(p.start) || handled
 	created := createdAt(t)
 	o := observation{
 		ticket:  p.normalise(ctx, t),
@@ -145,7 +187,8 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 		// New: logged since the trigger started and within this window,
 		// and not seen before (a ticket created long ago whose snapshot
 		// was evicted is an update).
-		created: !known && !baseline && !created.Before(p.start) && !created.Before(from),
+		created: !known && !inWindow && !baseline && !created.Before(p.start) &&
+			!created.Before(from),
 	}
 	if !known && !baseline && !o.created && p.history != nil {
 		changed, prev, err := p.history(ctx, id, from)
@@ -155,7 +198,8 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 		o.statusHint, o.prevStatusHint = changed, prev
 	}
 	ev, fresh := p.tr.observe(o)
-	if fresh && !baseline {
+	sent := fresh && !baseline
+	if sent {
 		if err := emit(ctx, ev); err != nil {
 			return err
 		}
@@ -163,7 +207,63 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 	if upd.After(p.cursor) {
 		p.cursor = upd
 	}
+	p.handle(id, upd)
+	if sent {
+		// Saved only now that the event is out: a crash before this line
+		// sends it again rather than never.
+		p.saveState(false)
+	}
 	return nil
+}
+
+// handledBefore reports whether the state file records ticket id as
+// handled at its last update upd or later.
+func (p *poller) handledBefore(id int, upd time.Time) bool {
+	h, ok := p.window[id]
+	return ok && !upd.IsZero() && upd.UnixNano() <= h
+}
+
+// handle records that ticket id, last updated at upd, was handled.
+func (p *poller) handle(id int, upd time.Time) {
+	if p.state == nil || upd.IsZero() {
+		return
+	}
+	n := upd.UnixNano()
+	if h, ok := p.window[id]; ok && h >= n {
+		return
+	}
+	p.window[id], p.pending[id] = n, n
+}
+
+// saveState writes what changed since the last save to the state file;
+// with prune, it also forgets the tickets the next poll will not read
+// again. A failed write is logged; its entries are written with the next
+// save.
+func (p *poller) saveState(prune bool) {
+	if p.state == nil {
+		return
+	}
+	var drop []int
+	if prune {
+		from := p.from().UnixNano()
+		for id, upd := range p.window {
+			if upd < from {
+				drop = append(drop, id)
+				delete(p.window, id)
+				delete(p.pending, id)
+			}
+		}
+	}
+	if len(p.pending) == 0 && len(drop) == 0 && p.cursor.Equal(p.savedCursor) {
+		return
+	}
+	if err := p.state.save(p.start, p.cursor, p.pending, drop); err != nil {
+		p.log.Warn("cannot write the trigger's place to state_file; trying again after "+
+			"the next event", "state_file", p.state.path, "error", err.Error())
+		return
+	}
+	clear(p.pending)
+	p.savedCursor = p.cursor
 }
 
 // lastUpdate is a ticket's last update, or its last action when Halo left

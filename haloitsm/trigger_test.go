@@ -17,6 +17,7 @@ import (
 
 func TestTriggerInputCheck(t *testing.T) {
 	t.Parallel()
+	stateDir := t.TempDir()
 	webhook := func(m map[string]any) map[string]any {
 		m["source"] = "webhook"
 		return m
@@ -39,6 +40,11 @@ func TestTriggerInputCheck(t *testing.T) {
 		{"user without password", webhook(map[string]any{"webhook_username": "u"}),
 			"webhook_username"},
 		{"polling ignores webhook settings", map[string]any{"webhook_port": 0}, ""},
+		{"state file", map[string]any{"state_file": stateDir + "/t.db"}, ""},
+		{"state file relative", map[string]any{"state_file": "t.db"}, "state_file"},
+		{"state file is a directory", map[string]any{"state_file": stateDir}, "state_file"},
+		{"state file directory missing", map[string]any{"state_file": stateDir + "/no/t.db"},
+			"state_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
