@@ -16,7 +16,9 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/halo"
+	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 )
 
 // startPoller opens the state file at path, as a starting trigger does,
@@ -302,5 +304,71 @@ func TestStateFileKeepsOneCursorPerTrigger(t *testing.T) {
 			got.seen[7] != 1) {
 			t.Errorf("%s: loaded %+v", trig, got)
 		}
+	}
+}
+
+// TestTriggerResumesAfterARestart runs the ticket_created trigger against
+// the emulator, stops it, creates a ticket while it is stopped and starts
+// it again with the same state file: that ticket is reported, and the one
+// reported before the stop is not reported again.
+func TestTriggerResumesAfterARestart(t *testing.T) {
+	t.Parallel()
+	srv, c := emulatorConn(t, emulator.Config{})
+	path := filepath.Join(t.TempDir(), "ticket_created.db")
+	input := map[string]any{"interval": 5, "state_file": path}
+
+	// run runs the trigger until it has sent want events, then stops it
+	// and returns the ids it sent.
+	run := func(want int, before func()) []int {
+		t.Helper()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		got := make(chan int, 10)
+		send := func(_ context.Context, out any) error {
+			got <- ticketInt(out.(map[string]any)["ticket"].(map[string]any), "id")
+			return nil
+		}
+		done := make(chan error, 1)
+		go func() {
+			done <- runTrigger(ctx, &runtime.Request{Conn: c, Input: input,
+				Logger: slog.New(slog.DiscardHandler)}, send, triggerCreated, triggerOptions{})
+		}()
+		<-waitRequests(ctx, srv, len(srv.Requests())+1)
+		before()
+		var ids []int
+		for len(ids) < want {
+			select {
+			case id := <-got:
+				ids = append(ids, id)
+			case err := <-done:
+				t.Fatalf("trigger returned %v", err)
+			case <-time.After(20 * time.Second):
+				t.Fatalf("events %v within 20s, want %d", ids, want)
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("stopped trigger returned %v", err)
+		}
+		close(got)
+		for id := range got {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+
+	var a, b int
+	// Halo's dates have whole seconds: create a a second after the start.
+	first := run(1, func() {
+		time.Sleep(1100 * time.Millisecond)
+		a = srv.CreateTicket(map[string]any{"summary": "before the stop", "tickettype_id": 1})
+	})
+	if d := gocmp.Diff([]int{a}, first); d != "" {
+		t.Fatalf("first run (-want +got):\n%s", d)
+	}
+	b = srv.CreateTicket(map[string]any{"summary": "while stopped", "tickettype_id": 1})
+	second := run(1, func() {})
+	if d := gocmp.Diff([]int{b}, second); d != "" {
+		t.Errorf("after the restart (-want +got):\n%s", d)
 	}
 }
