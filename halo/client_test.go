@@ -181,8 +181,10 @@ func TestUpdateRetriesLikeARead(t *testing.T) {
 func TestRateBudgetWaitEndsWithTheContext(t *testing.T) {
 	t.Parallel()
 	// A budget of one request an hour, and a retry bound far shorter
-	// than the wait: only the context ends the wait.
-	e := newEnv(t, emulator.Config{}, func(c *Config) {
+	// than the wait: only the context ends the wait. The budget is
+	// process-wide by URL and tenant, and a later test's server may reuse
+	// this one's port: a tenant of its own keeps it from them.
+	e := newEnv(t, emulator.Config{Tenant: "budget-ctx"}, func(c *Config) {
 		c.Clock = realClock{}
 		c.RateLimit, c.RateWindow = 1, time.Hour
 		c.MaxRetryElapsed = time.Millisecond
@@ -331,7 +333,10 @@ func TestObserverSeesRequestsRetriesAndTokens(t *testing.T) {
 
 func TestClientRateBudgetQueuesInsteadOf429(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, emulator.Config{RateLimit: 5, RateWindow: time.Minute}, func(c *Config) {
+	// A tenant of its own: budgets are process-wide by URL and tenant,
+	// and a later test's server may reuse this one's port.
+	e := newEnv(t, emulator.Config{RateLimit: 5, RateWindow: time.Minute,
+		Tenant: "budget-queue"}, func(c *Config) {
 		c.RateLimit, c.RateWindow = 5, time.Minute
 	})
 	start := e.clock.Now()
