@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,7 +47,11 @@ func Main(p Plugin) int {
 // and context; cancelling ctx stops a trigger or the HTTP server cleanly.
 // stdout receives only protocol output; diagnostics go to stderr.
 func Run(ctx context.Context, p Plugin, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{p: p, stdin: stdin, stdout: &lockedWriter{w: stdout}, stderr: &lockedWriter{w: stderr}}
+	c := &cli{p: p, stdin: stdin, stdout: &lockedWriter{w: stdout}, stderr: &lockedWriter{w: stderr},
+		getenv: p.Getenv}
+	if c.getenv == nil {
+		c.getenv = os.Getenv
+	}
 	root := c.commands(ctx)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -67,10 +72,45 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string
 	debug  bool
 	port   int
 	host   string
 	code   int
+
+	// logFormatFlag is --log-format as given; format is the format in
+	// force, from the flag or EnvLogFormat.
+	logFormatFlag string
+	format        logFormat
+}
+
+// settings reads the log format from --log-format, else EnvLogFormat. A
+// format that is neither text nor json is a usage error.
+func (c *cli) settings(cmd *cobra.Command) error {
+	name, value := EnvLogFormat, c.getenv(EnvLogFormat)
+	if cmd.Flags().Changed("log-format") {
+		name, value = "--log-format", c.logFormatFlag
+	}
+	f, err := parseLogFormat(value)
+	if err != nil {
+		return usageError{fmt.Errorf("runtime: %s: %w", name, err)}
+	}
+	c.format = f
+	return nil
+}
+
+// metricsAddr returns EnvMetricsAddr, checked: empty when unset or when
+// the plugin has no registry to serve.
+func (c *cli) metricsAddr() (string, error) {
+	addr := strings.TrimSpace(c.getenv(EnvMetricsAddr))
+	if addr == "" || c.p.Metrics == nil {
+		return "", nil
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return "", usageError{fmt.Errorf("runtime: %s: %q is not an address; give host:port "+
+			"or :port, e.g. :9102", EnvMetricsAddr, addr)}
+	}
+	return addr, nil
 }
 
 // lockedWriter serialises writes, so that concurrent envelopes or log
@@ -99,12 +139,17 @@ func (c *cli) commands(ctx context.Context) *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return c.settings(cmd)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.run(cmd.Context(), args, false)
 		},
 	}
 	root.PersistentFlags().BoolVar(&c.debug, "debug", false,
 		"log at debug level to stderr too; trigger events go to stdout")
+	root.PersistentFlags().StringVar(&c.logFormatFlag, "log-format", "",
+		"log record format, text or json (default: $"+EnvLogFormat+", else text)")
 
 	if s, err := spec.ParseShared(c.p.Spec); err == nil {
 		root.Use = "icon_" + s.Name + " [-- START_MESSAGE]"
@@ -173,7 +218,7 @@ func (c *cli) commands(ctx context.Context) *cobra.Command {
 
 // run executes one start message from args or stdin.
 func (c *cli) run(ctx context.Context, args []string, test bool) error {
-	eng, err := newEngine(c.p, c.debug, c.stderr)
+	eng, err := newEngine(c.p, c.debug, c.format, c.stderr)
 	if err != nil {
 		return err
 	}
@@ -195,7 +240,11 @@ func (c *cli) run(ctx context.Context, args []string, test bool) error {
 	}
 
 	if msg.Type == typeTriggerStart && !test {
-		c.code = eng.runTrigger(ctx, msg, c.stdout, c.debug)
+		addr, err := c.metricsAddr()
+		if err != nil {
+			return err
+		}
+		c.code = eng.runTrigger(ctx, msg, c.stdout, c.debug, addr)
 		return nil
 	}
 	res := eng.execute(ctx, msg, test, "")

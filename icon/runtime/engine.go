@@ -32,6 +32,7 @@ type engine struct {
 	p       Plugin
 	spec    *spec.Spec
 	debug   bool
+	format  logFormat
 	stderr  io.Writer
 	conns   *connCache
 	connV   *lazyValidator
@@ -98,13 +99,15 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return "runtime: plugin: " + e.Msg }
 
-func newEngine(p Plugin, debug bool, stderr io.Writer) (*engine, error) {
+// newEngine builds the engine of p. Invocations log in format, at debug
+// level and to stderr too with debug.
+func newEngine(p Plugin, debug bool, format logFormat, stderr io.Writer) (*engine, error) {
 	s, err := spec.ParseShared(p.Spec)
 	if err != nil {
 		return nil, err
 	}
 	e := &engine{
-		p: p, spec: s, debug: debug, stderr: stderr,
+		p: p, spec: s, debug: debug, format: format, stderr: stderr,
 		conns:   newConnCache(p.ConnectionCacheSize),
 		connV:   newLazyValidator(s, "connection", s.Connection),
 		inputV:  map[string]*lazyValidator{},
@@ -220,11 +223,28 @@ func badRequest(cause string) *exception.PluginException {
 	}
 }
 
+// secrets returns the values an invocation masks: the connection's
+// secret fields (see spec.SecretValues) and the step's inputs of type
+// password, such as a webhook password or a TLS private key.
+func (e *engine) secrets(msg *startMessage) []string {
+	out := e.spec.SecretValues(msg.Connection)
+	c := e.component(stepKind(msg.Type), msg.Name)
+	if c == nil {
+		return out
+	}
+	for _, p := range c.Input {
+		if v, ok := msg.Input[p.ID].(string); ok && v != "" && p.Type == "password" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // connect validates the message's connection and returns the cached or a
-// newly built Connection. It records the connection's secrets in the
-// invocation's masker first, so nothing logged afterwards can leak them.
+// newly built Connection. It records the secrets in the invocation's
+// masker first, so nothing logged afterwards can leak them.
 func (e *engine) connect(ctx context.Context, msg *startMessage, inv *invocation) (Connection, error) {
-	inv.mask.set(e.spec.SecretValues(msg.Connection))
+	inv.mask.set(e.secrets(msg))
 	if e.p.Connect == nil {
 		return nil, nil
 	}
@@ -312,7 +332,7 @@ func (e *engine) execute(ctx context.Context, msg *startMessage, test bool, head
 func (e *engine) executeMode(ctx context.Context, msg *startMessage, test, testTask bool, headerID string) *result {
 	start := time.Now()
 	kind := stepKind(msg.Type)
-	inv := newInvocation(requestID(headerID, msg.Meta), e.debug, e.stderr)
+	inv := newInvocation(requestID(headerID, msg.Meta), e.debug, e.format, e.stderr)
 	env := &envelope{Type: eventType(msg.Type), Meta: msg.Meta}
 	res := &result{env: env, httpStatus: 200}
 
@@ -353,7 +373,7 @@ func (e *engine) run(ctx context.Context, msg *startMessage, kind string, inv *i
 	key := kind + "/" + msg.Name
 
 	// Secrets first, so that nothing below can log them.
-	inv.mask.set(e.spec.SecretValues(msg.Connection))
+	inv.mask.set(e.secrets(msg))
 	if _, err := e.inputV[key].get(); err != nil {
 		res.httpStatus = e.fail(env, inv, err, false)
 		return
@@ -537,12 +557,12 @@ func (e *engine) finishTest(env *envelope, inv *invocation, res *result, out map
 	env.Output = inv.mask.Map(obj)
 }
 
-// logger returns a logger for runtime messages outside any invocation
-// (server start, shutdown): stderr, text.
-func stderrLogger(w io.Writer, debug bool) *slog.Logger {
+// stderrLogger returns a logger for runtime messages outside any
+// invocation (server start, shutdown), writing to w in format.
+func stderrLogger(w io.Writer, debug bool, format logFormat) *slog.Logger {
 	level := slog.LevelInfo
 	if debug {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(newLogHandler(w, format, level))
 }

@@ -35,7 +35,7 @@ const (
 // The handler is safe for concurrent use; its connection cache lives as
 // long as it does.
 func Handler(p Plugin) (http.Handler, error) {
-	eng, err := newEngine(p, false, io.Discard)
+	eng, err := newEngine(p, false, logText, io.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -335,11 +335,11 @@ func (s *server) swagger(w http.ResponseWriter, r *http.Request) {
 
 // serve runs HTTP mode until ctx ends, then shuts down gracefully.
 func (c *cli) serve(ctx context.Context) error {
-	eng, err := newEngine(c.p, c.debug, c.stderr)
+	eng, err := newEngine(c.p, c.debug, c.format, c.stderr)
 	if err != nil {
 		return err
 	}
-	log := stderrLogger(c.stderr, c.debug)
+	log := stderrLogger(c.stderr, c.debug, c.format)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(c.host, strconv.Itoa(c.port)))
 	if err != nil {

@@ -49,7 +49,7 @@ func TestSchemasCompileOnlyForTheStepRun(t *testing.T) {
 			},
 		},
 	}
-	e, err := newEngine(p, false, io.Discard)
+	e, err := newEngine(p, false, logText, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,43 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
+
+// logFormat is how log records are written: logText (slog's text
+// handler, logfmt: time=... level=INFO msg=... key=value) or logJSON
+// (slog's JSON handler, one object per line with the keys time, level,
+// msg and the record's attributes).
+type logFormat string
+
+const (
+	logText logFormat = "text"
+	logJSON logFormat = "json"
+)
+
+// parseLogFormat reads a format name, case-insensitively; empty means
+// text.
+func parseLogFormat(s string) (logFormat, error) {
+	switch f := logFormat(strings.ToLower(strings.TrimSpace(s))); f {
+	case "", logText:
+		return logText, nil
+	case logJSON:
+		return logJSON, nil
+	}
+	return "", fmt.Errorf("%q is not a log format; use text or json", s)
+}
+
+// newLogHandler returns the handler of format writing to w at level.
+func newLogHandler(w io.Writer, format logFormat, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == logJSON {
+		return slog.NewJSONHandler(w, opts)
+	}
+	return slog.NewTextHandler(w, opts)
+}
 
 // Mask is what secrets are replaced with.
 const Mask = "********"
@@ -30,8 +64,10 @@ type masker struct {
 }
 
 // set records the secrets to mask, longest first so that a secret that
-// contains another is masked whole. The JSON-escaped form of each secret
-// is masked too, for text that embeds JSON.
+// contains another is masked whole. The escaped forms of each secret are
+// masked too: as encoding/json writes it (text that embeds JSON, such as
+// an error quoting a body), as slog's JSON handler writes it (which
+// leaves <, > and & alone) and as the text handler quotes it.
 func (m *masker) set(secrets []string) {
 	var all []string
 	for _, s := range secrets {
@@ -40,12 +76,17 @@ func (m *masker) set(secrets []string) {
 		}
 		all = append(all, s)
 		if q, err := json.Marshal(s); err == nil {
-			if esc := string(q[1 : len(q)-1]); esc != s {
-				all = append(all, esc)
-			}
+			all = append(all, string(q[1:len(q)-1]))
 		}
+		q := strconv.Quote(s)
+		all = append(all, slogJSONEscape(s), q[1:len(q)-1])
 	}
-	slices.SortFunc(all, func(a, b string) int { return len(b) - len(a) })
+	slices.SortFunc(all, func(a, b string) int {
+		if d := len(b) - len(a); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
 	all = slices.Compact(all)
 	pairs := make([]string, 0, 2*len(all))
 	for _, s := range all {
@@ -97,6 +138,37 @@ func (m *masker) Value(v any) any {
 	return v
 }
 
+// slogJSONEscape returns s as slog's JSON handler writes it inside a
+// string: quote and backslash escaped, \n, \r and \t, other control bytes
+// as \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func slogJSONEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		case c == utf8.RuneError && size == 1:
+			b.WriteString(`\ufffd`)
+		case c == '\u2028' || c == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 // Map is Value for an object.
 func (m *masker) Map(v map[string]any) map[string]any {
 	if v == nil {
@@ -117,6 +189,10 @@ type capture struct {
 	mask   *masker
 	// limit bounds the bytes of records kept; 0 means no bound.
 	limit int
+	// format is the records' format; with logJSON the notes about cut
+	// and dropped records are JSON objects too, so every line of the
+	// log stays one JSON object.
+	format logFormat
 
 	// recs are the records kept, oldest first, and size their length in
 	// bytes.
@@ -141,7 +217,7 @@ func (c *capture) Write(p []byte) (int, error) {
 // single record longer than the limit is cut to it.
 func (c *capture) keep(line string) {
 	if c.limit > 0 && len(line) > c.limit {
-		line = line[:max(c.limit-len(cutMark), 0)] + cutMark
+		line = c.cut(line)
 	}
 	c.recs = append(c.recs, line)
 	c.size += len(line)
@@ -163,13 +239,36 @@ func (c *capture) keep(line string) {
 // cutMark ends a record cut to the capture's limit.
 const cutMark = "...[cut]\n"
 
+// cut shortens a record longer than the limit. A text record keeps its
+// head and ends with cutMark. Half a JSON object is no JSON, so a JSON
+// record is replaced by a note saying how long it was.
+func (c *capture) cut(line string) string {
+	if c.format != logJSON {
+		return line[:max(c.limit-len(cutMark), 0)] + cutMark
+	}
+	// A note longer than a tiny limit is dropped by keep like any record.
+	return jsonNote(fmt.Sprintf("a log record of %d bytes was longer than this log's "+
+		"limit of %d bytes; the plugin's stderr has it whole", len(line), c.limit))
+}
+
+// jsonNote renders a runtime note about the log itself as a JSON record.
+func jsonNote(msg string) string {
+	b, _ := json.Marshal(map[string]string{"level": "WARN", "msg": msg}) //nolint:errchkjson // strings always encode
+	return string(b) + "\n"
+}
+
 // text renders the kept records, after a line counting the dropped ones.
 // The caller holds mu.
 func (c *capture) text() string {
 	var b strings.Builder
 	if c.dropped > 0 {
-		fmt.Fprintf(&b, "[%d earlier log lines dropped to keep this log under %d "+
-			"bytes; the plugin's stderr has them all]\n", c.dropped, c.limit)
+		msg := fmt.Sprintf("%d earlier log lines dropped to keep this log under %d "+
+			"bytes; the plugin's stderr has them all", c.dropped, c.limit)
+		if c.format == logJSON {
+			b.WriteString(jsonNote(msg))
+		} else {
+			b.WriteString("[" + msg + "]\n")
+		}
 	}
 	for _, r := range c.recs {
 		b.WriteString(r)
@@ -203,18 +302,18 @@ type invocation struct {
 	log  *slog.Logger
 }
 
-// newInvocation builds the logger of one invocation. With debug, records
-// at debug level are kept and also copied to stderr.
-func newInvocation(id string, debug bool, stderr io.Writer) *invocation {
+// newInvocation builds the logger of one invocation, writing records in
+// format. With debug, records at debug level are kept and also copied to
+// stderr.
+func newInvocation(id string, debug bool, format logFormat, stderr io.Writer) *invocation {
 	inv := &invocation{id: id, mask: &masker{}}
-	inv.cap = &capture{mask: inv.mask}
+	inv.cap = &capture{mask: inv.mask, format: format}
 	level := slog.LevelInfo
 	if debug {
 		level = slog.LevelDebug
 		inv.cap.stderr = stderr
 	}
-	h := slog.NewTextHandler(inv.cap, &slog.HandlerOptions{Level: level})
-	inv.log = slog.New(h).With("request_id", id)
+	inv.log = slog.New(newLogHandler(inv.cap, format, level)).With("request_id", id)
 	return inv
 }
 

@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -66,5 +68,70 @@ func TestCaptureMemoryStaysBounded(t *testing.T) {
 	if strings.Count(stderr.String(), "\n") != 100_000 || strings.Contains(stderr.String(), "s3cr3t") {
 		t.Errorf("stderr holds %d lines (want 100000), secret present: %v",
 			strings.Count(stderr.String(), "\n"), strings.Contains(stderr.String(), "s3cr3t"))
+	}
+}
+
+// TestCaptureJSONNotesAreJSON checks that with the JSON format the notes
+// about dropped and cut records are JSON objects, so that every line of
+// an event's log parses.
+func TestCaptureJSONNotesAreJSON(t *testing.T) {
+	t.Parallel()
+	c := &capture{mask: &masker{}, limit: 200, format: logJSON}
+	for i := range 20 {
+		fmt.Fprintf(c, `{"level":"INFO","msg":"line","n":%d}`+"\n", i)
+	}
+	fmt.Fprintf(c, `{"level":"INFO","msg":"long","text":"%s"}`+"\n", strings.Repeat("x", 300))
+	var msgs []string
+	for line := range strings.Lines(c.Take()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("line is not a JSON object (%v): %q", err, line)
+		}
+		msgs = append(msgs, fmt.Sprint(rec["level"], " ", rec["msg"]))
+	}
+	want := []string{
+		"WARN 19 earlier log lines dropped to keep this log under 200 bytes; " +
+			"the plugin's stderr has them all",
+		"INFO line", // the newest short record fits beside the note
+		"WARN a log record of 340 bytes was longer than this log's limit of 200 bytes; " +
+			"the plugin's stderr has it whole",
+	}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
+
+// TestMaskerEscapedForms logs a secret through slog's JSON and text
+// handlers, as a value and as a key, and checks that no form of it is
+// left.
+func TestMaskerEscapedForms(t *testing.T) {
+	t.Parallel()
+	secrets := []string{
+		`plain-secret-value`,
+		`html<&>secret`,
+		"quote\"back\\slash",
+		"ctl\x01\x1f\ttab\nnl",
+		"sep\u2028\u2029ara",
+		"bad-utf8-\xff\xfe-x",
+	}
+	for _, format := range []logFormat{logText, logJSON} {
+		for _, secret := range secrets {
+			t.Run(string(format)+"/"+secret, func(t *testing.T) {
+				t.Parallel()
+				c := &capture{mask: &masker{}, format: format}
+				c.mask.set([]string{secret})
+				log := slog.New(newLogHandler(c, format, slog.LevelInfo))
+				log.Info("msg "+secret, "value", secret, "k-"+secret, 1)
+				got := c.Take()
+				if strings.Count(got, Mask) != 3 {
+					t.Errorf("want 3 masks (message, value, key), got:\n%s", got)
+				}
+				for _, part := range []string{"secret", "back", "tab", "ara", "utf8"} {
+					if strings.Contains(got, part) {
+						t.Errorf("log holds %q:\n%s", part, got)
+					}
+				}
+			})
+		}
 	}
 }

@@ -5,7 +5,7 @@
 //
 // The binary's commands are run (the default: one start message on stdin,
 // one result envelope on stdout), test, info, sample NAME and http (the
-// HTTP server mode), plus the global --debug flag. The runtime validates
+// HTTP server mode), plus the global --debug and --log-format flags. The runtime validates
 // connection parameters and inputs against the spec before a handler runs
 // and validates outputs before they leave, captures the handler's log
 // records into the envelope, masks connection secrets out of everything it
@@ -80,7 +80,29 @@ type Plugin struct {
 	// ConnectionCacheSize bounds the number of connections HTTP mode
 	// keeps; zero means 32.
 	ConnectionCacheSize int
+
+	// Getenv looks up the runtime's environment variables
+	// (EnvLogFormat, EnvMetricsAddr); nil means os.Getenv. Tests set it
+	// to run in parallel without touching the process's environment.
+	Getenv func(key string) string
 }
+
+// Environment variables the runtime reads.
+const (
+	// EnvLogFormat selects the log format, "text" (the default) or
+	// "json"; the global --log-format flag overrides it. Any other value
+	// stops the binary before it runs anything, with ExitUsage.
+	EnvLogFormat = "ICON_LOG_FORMAT"
+
+	// EnvMetricsAddr, when set and the plugin has a Metrics registry,
+	// makes a trigger's run process serve GET /metrics on this address
+	// (host:port, e.g. ":9102" or "127.0.0.1:9102") for as long as the
+	// trigger runs. Actions, tasks and tests ignore it: their run
+	// process ends as soon as its one step does, before any scrape
+	// could reach it, and processes running side by side would contend
+	// for the one port. HTTP mode serves /metrics on its own port.
+	EnvMetricsAddr = "ICON_METRICS_ADDR"
+)
 
 // DispatchConfig controls delivery of trigger events to the dispatcher.
 // A failed POST (network error or a non-2xx answer) is retried after

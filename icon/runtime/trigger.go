@@ -26,8 +26,14 @@ const maxEventLog = 64 << 10
 // or without --debug: a trigger runs for long, and an operator must see
 // what it is doing before its next event. Each event also carries the
 // records logged since the previous one, at most maxEventLog bytes.
-func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Writer, debug bool) int {
-	inv := newInvocation(requestID("", msg.Meta), e.debug, e.stderr)
+//
+// With metricsAddr set (and a Metrics registry) the process serves GET
+// /metrics there while the handler runs. An address that cannot be
+// listened on is logged as an error and the trigger runs on without it:
+// missing metrics are no reason to miss events.
+func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Writer, debug bool,
+	metricsAddr string) int {
+	inv := newInvocation(requestID("", msg.Meta), e.debug, e.format, e.stderr)
 	inv.cap.stderr = e.stderr
 	inv.cap.limit = maxEventLog
 	env := &envelope{Type: typeTriggerEvent, Meta: msg.Meta}
@@ -48,7 +54,7 @@ func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Wr
 		return failWith(notImplemented(kindTrigger, msg.Name))
 	}
 	key := kindTrigger + "/" + msg.Name
-	inv.mask.set(e.spec.SecretValues(msg.Connection))
+	inv.mask.set(e.secrets(msg))
 	input := e.inputV[key].Prepare(msg.Input)
 	if err := e.inputV[key].Validate(input); err != nil {
 		return failWith(invalidInput(err))
@@ -81,6 +87,17 @@ func (e *engine) runTrigger(ctx context.Context, msg *startMessage, stdout io.Wr
 	req := &Request{
 		Name: msg.Name, Conn: conn, Input: input, Logger: inv.log, Meta: msg.Meta,
 		RequestID: inv.id, Dispatcher: msg.Dispatcher,
+	}
+
+	if metricsAddr != "" && e.p.Metrics != nil {
+		bound, stop, err := serveMetrics(ctx, metricsAddr, e.p.Metrics, inv.log)
+		if err != nil {
+			inv.log.Error("cannot serve metrics; the trigger runs without them",
+				"address", metricsAddr, "error", err.Error())
+		} else {
+			defer stop()
+			inv.log.Info("serving metrics", "address", bound, "path", "/metrics")
+		}
 	}
 
 	inv.log.Info("trigger started", "name", msg.Name)
