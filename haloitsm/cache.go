@@ -61,10 +61,3 @@ func cached[T any](ctx context.Context, lc *lookupCache, key string,
 	e.value, e.fetched, e.ok = v, lc.now(), true
 	return v, nil
 }
-
-// forget drops the cached value of key, so the next use fetches it.
-func (lc *lookupCache) forget(key string) {
-	lc.mu.Lock()
-	defer lc.mu.Unlock()
-	delete(lc.entries, key)
-}

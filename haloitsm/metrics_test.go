@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/halo"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // front is an emulator behind a handler that can answer the next /api
@@ -80,7 +81,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	io.WriteString(w, `{"error":"scripted","error_description":"scripted failure"}`)
+	_, _ = io.WriteString(w, `{"error":"scripted","error_description":"scripted failure"}`)
 }
 
 // conn returns connection parameters for f with client secret secret.

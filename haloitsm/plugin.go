@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	iconhaloitsm "github.com/haloconnect/icon-haloitsm"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/exception"
 	"github.com/haloconnect/icon-haloitsm/icon/spec"
-	"github.com/spf13/cobra"
 )
 
 // Actions returns the handler of every action in plugin.spec.yaml.

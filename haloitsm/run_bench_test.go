@@ -29,7 +29,8 @@ func pluginBinary(b *testing.B) string {
 			return
 		}
 		binPath = filepath.Join(dir, "icon_haloitsm")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/icon_haloitsm").CombinedOutput()
+		out, err := exec.CommandContext(b.Context(), "go", "build", "-o", binPath,
+			"../cmd/icon_haloitsm").CombinedOutput()
 		if err != nil {
 			buildErr = err
 			b.Logf("%s", out)
@@ -61,7 +62,7 @@ func benchmarkRun(b *testing.B, action string, input func(i int) map[string]any)
 		msg, _ := json.Marshal(map[string]any{"version": "v1", "type": "action_start",
 			"body": map[string]any{"action": action, "meta": map[string]any{},
 				"connection": conn, "input": in}})
-		cmd := exec.Command(bin, "run")
+		cmd := exec.CommandContext(b.Context(), bin, "run")
 		cmd.Stdin = bytes.NewReader(msg)
 		var out bytes.Buffer
 		cmd.Stdout = &out

@@ -12,16 +12,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/haloconnect/icon-haloitsm/halo"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/exception"
-	"github.com/spf13/cobra"
 )
 
 // Environment variables the smoke command reads.
 const (
 	EnvClientID       = "HALO_CLIENT_ID"
-	EnvClientSecret   = "HALO_CLIENT_SECRET"
+	EnvClientSecret   = "HALO_CLIENT_SECRET" //nolint:gosec // G101: a variable's name, not a secret
 	EnvAuthServer     = "HALO_AUTH_SERVER"
 	EnvResourceServer = "HALO_RESOURCE_SERVER"
 	EnvTenant         = "HALO_TENANT"

@@ -19,7 +19,11 @@ import (
 	"time"
 )
 
-func main() {
+func main() { os.Exit(demoMain()) }
+
+// demoMain runs the demo and returns the process exit code, so that its
+// deferred clean-up runs before main exits.
+func demoMain() int {
 	var o options
 	flag.StringVar(&o.plugin, "plugin", "./bin/icon_haloitsm", "plugin binary")
 	flag.StringVar(&o.emulator, "emulator", "./bin/halo-emulator", "HaloITSM emulator binary")
@@ -34,6 +38,7 @@ func main() {
 
 	if err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "haloitsm-demo:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -77,18 +76,20 @@ func lastLine(s string) string {
 
 // emulatorProcess is a running bin/halo-emulator.
 type emulatorProcess struct {
-	cmd      *exec.Cmd
-	authURL  string
-	apiURL   string
-	done     chan struct{}
-	mu       sync.Mutex
-	tailLogs []string
+	cmd     *exec.Cmd
+	authURL string
+	apiURL  string
+	done    chan struct{}
 }
 
 // startEmulator starts the emulator binary and waits until it prints its
 // two server URLs ("authorization server: URL", "resource server: URL").
 func startEmulator(ctx context.Context, bin string, args ...string) (*emulatorProcess, error) {
-	cmd := exec.Command(bin, args...)
+	// When ctx ends the emulator is asked to stop, and killed if it has
+	// not exited a few seconds later.
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(interruptSignal) }
+	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
