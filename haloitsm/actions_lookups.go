@@ -99,8 +99,8 @@ func listCategories(ctx context.Context, r *runtime.Request) (any, error) {
 		return nil, failure(err, "the category list")
 	}
 	if in.Level < 0 || in.Level > 4 {
-		return nil, failure(badInput("level", "level: %d is not between 0 and 4", in.Level),
-			"the category list")
+		return nil, failure(outOfRange("level", 0, 4, "level: %d is not between 0 and 4",
+			in.Level), "the category list")
 	}
 	l, err := c.categories(ctx)
 	if err != nil {

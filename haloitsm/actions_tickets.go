@@ -169,7 +169,8 @@ func (c *Connection) categoryFor(ctx context.Context, id int, name string) (int,
 	}
 	n := c.nameOf(ctx, kindCategory, id)
 	if n == "" {
-		return 0, "", badInput("category_id", "category_id: HaloITSM has no category with ID %d", id)
+		return 0, "", unknownInput("category_id", "category",
+			"category_id: HaloITSM has no category with ID %d", id)
 	}
 	return id, n, nil
 }
@@ -223,12 +224,12 @@ func (c *Connection) customFields(ctx context.Context,
 		if name != "" {
 			rid, err := resolveName("custom field", "customfields", name, byID)
 			if err != nil {
-				return nil, badInput("customfields", "%s: %v", field, err)
+				return nil, unknownInput("customfields", "custom field", "%s: %v", field, err)
 			}
 			id = rid
 		} else if !hasID(byID, id) {
-			return nil, badInput("customfields", "%s: HaloITSM has no custom field with ID %d",
-				field, id)
+			return nil, unknownInput("customfields", "custom field",
+				"%s: HaloITSM has no custom field with ID %d", field, id)
 		}
 		out = append(out, halo.CustomFieldValue{ID: halo.ID(id), Value: value})
 	}
@@ -439,8 +440,8 @@ func searchTickets(ctx context.Context, r *runtime.Request) (any, error) {
 func (c *Connection) searchTickets(ctx context.Context, in searchTicketsInput) (map[string]any,
 	error) {
 	if in.MaxResults < 1 || in.MaxResults > maxSearchResults {
-		return nil, badInput("max_results", "max_results: %d is outside 1 to %d",
-			in.MaxResults, maxSearchResults)
+		return nil, outOfRange("max_results", 1, maxSearchResults,
+			"max_results: %d is outside 1 to %d", in.MaxResults, maxSearchResults)
 	}
 	opts := halo.TicketListOptions{
 		Search:        strings.TrimSpace(in.Search),
@@ -623,8 +624,8 @@ func (c *Connection) reopenTicket(ctx context.Context, in reopenTicketInput) (ma
 		}
 	}
 	if closedID, err := c.closedStatus(ctx, 0, ""); err == nil && closedID == statusID {
-		return nil, badInput("status_name", "status %q is the closed status; choose an "+
-			"open status to reopen to", c.nameOf(ctx, kindStatus, statusID))
+		return nil, unknownInput("status_name", "status", "status %q is the closed status; "+
+			"choose an open status to reopen to", c.nameOf(ctx, kindStatus, statusID))
 	}
 	if _, err := c.client.Tickets.Get(ctx, halo.ID(in.TicketID), false); err != nil {
 		return nil, err

@@ -173,11 +173,9 @@ func (c *Connection) Test(ctx context.Context, log *slog.Logger) (map[string]any
 func testException(err error, step string) *exception.ConnectionTestException {
 	var se *settingsError
 	if errors.As(err, &se) {
-		return &exception.ConnectionTestException{
-			Cause:      "The connection setting " + se.Field + " is not usable: " + se.msg + ".",
-			Assistance: "Correct " + se.Field + " in the connection.",
-			Preset:     exception.BadRequest, Err: err,
-		}
+		cause, assist := settingsAdvice(se)
+		return &exception.ConnectionTestException{Cause: cause, Assistance: assist,
+			Preset: exception.BadRequest, Err: err}
 	}
 	var te *halo.TokenError
 	if errors.As(err, &te) {
@@ -204,11 +202,9 @@ func testException(err error, step string) *exception.ConnectionTestException {
 func settingsException(err error) *exception.PluginException {
 	var se *settingsError
 	if errors.As(err, &se) {
-		return &exception.PluginException{
-			Cause:      "The connection setting " + se.Field + " is not usable: " + se.msg + ".",
-			Assistance: "Correct " + se.Field + " in the connection.",
-			Preset:     exception.BadRequest, Err: err,
-		}
+		cause, assist := settingsAdvice(se)
+		return &exception.PluginException{Cause: cause, Assistance: assist,
+			Preset: exception.BadRequest, Err: err}
 	}
 	return exception.Wrap(exception.Unknown, "", err)
 }

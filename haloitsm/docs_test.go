@@ -165,6 +165,10 @@ func causeSourcesIn(t *testing.T, fset *token.FileSet, f *ast.File) []causeSourc
 					add(callName(n.Fun), n.Args[0])
 				case "badInput", "bad":
 					add(callName(n.Fun), n.Args[1])
+				case "unknownInput":
+					add(callName(n.Fun), n.Args[2])
+				case "outOfRange":
+					add(callName(n.Fun), n.Args[3])
 				case "exception.New", "exception.Wrap", "exception.NewTest", "exception.WrapTest":
 					addPreset(n.Args[0])
 				}

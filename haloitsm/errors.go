@@ -13,19 +13,73 @@ import (
 )
 
 // inputError is bad workflow input found by the plugin itself: a name
-// that matches no lookup entry, a missing or conflicting input. It is
-// never a Halo failure.
+// that matches no lookup entry, a missing, conflicting or out-of-range
+// input. It is never a Halo failure.
 type inputError struct {
 	// Field is the input at fault ("status_name").
 	Field string
 	msg   string
+	// assist is the exception's assistance; "" means the generic
+	// "Correct the <field> input."
+	assist string
 }
 
 func (e *inputError) Error() string { return e.msg }
 
-// badInput returns an *inputError for field.
+// assistance tells the workflow author how to fix the input.
+func (e *inputError) assistance() string {
+	if e.assist != "" {
+		return e.assist
+	}
+	return "Correct the " + e.Field + " input."
+}
+
+// badInput returns an *inputError for a value of field the plugin cannot
+// use; its message says what is wrong.
 func badInput(field, format string, args ...any) error {
 	return &inputError{Field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// outOfRange returns an *inputError for a number of field outside lo to
+// hi; the assistance gives the range.
+func outOfRange(field string, lo, hi int, format string, args ...any) error {
+	return &inputError{Field: field, msg: fmt.Sprintf(format, args...),
+		assist: fmt.Sprintf("Give %s a whole number from %d to %d.", field, lo, hi)}
+}
+
+// unknownInput returns an *inputError for a name or ID of field that
+// HaloITSM does not know (or does not know uniquely). kind is the
+// lookup's noun ("status"); the assistance points at its List action.
+func unknownInput(field, kind, format string, args ...any) error {
+	return &inputError{Field: field, msg: fmt.Sprintf(format, args...),
+		assist: lookupAssistance(field, kind)}
+}
+
+// listActions names the action that lists each kind of lookup, by the
+// kind's noun.
+var listActions = map[string]string{
+	"status": "List Statuses", "ticket type": "List Ticket Types",
+	"priority": "List Priorities", "team": "List Teams", "agent": "List Agents",
+	"category": "List Categories", "custom field": "List Custom Fields",
+}
+
+// lookupAssistance is the assistance for a name or ID of kind, given in
+// field, that HaloITSM does not know.
+func lookupAssistance(field, kind string) string {
+	if list, ok := listActions[kind]; ok {
+		return "Correct the " + field + " input; " + list + " shows the " + plural(kind) +
+			" HaloITSM knows, with their IDs."
+	}
+	return "Correct the " + field + " input with the name or ID of " + article(kind) +
+		" " + kind + " HaloITSM has."
+}
+
+// article is "a" or "an" for noun.
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // maxDataLen bounds the Halo text copied into an exception's data.
@@ -52,19 +106,13 @@ func failure(err error, subject string) error {
 	var tokErr *halo.TokenError
 	switch {
 	case errors.As(err, &se):
-		return &exception.PluginException{
-			Cause:      "The connection setting " + se.Field + " is not usable: " + sentence(se.msg),
-			Assistance: "Correct " + se.Field + " in the connection.",
-			Preset:     exception.BadRequest, Err: err,
-		}
+		cause, assist := settingsAdvice(se)
+		return &exception.PluginException{Cause: cause, Assistance: assist,
+			Preset: exception.BadRequest, Err: err}
 
 	case errors.As(err, &ie):
-		return &exception.PluginException{
-			Cause: sentence(ie.msg),
-			Assistance: "Correct the " + ie.Field + " input. The List actions " +
-				"(List Statuses, List Teams, List Agents, ...) show the names HaloITSM knows.",
-			Preset: exception.BadRequest, Err: err,
-		}
+		return &exception.PluginException{Cause: sentence(ie.msg),
+			Assistance: ie.assistance(), Preset: exception.BadRequest, Err: err}
 
 	case errors.Is(err, halo.ErrAmbiguous):
 		return &exception.PluginException{
@@ -159,6 +207,16 @@ func failure(err error, subject string) error {
 		Data:       clipText(err.Error(), maxDataLen),
 		Preset:     exception.Unknown, Err: err,
 	}
+}
+
+// settingsAdvice returns the cause and assistance for a connection
+// setting that cannot work. Actions, the connection test and the
+// building of the connection all use these words: the reason is quoted
+// as written (lower case, like every settingsError message) and ends
+// with exactly one full stop, question or exclamation mark.
+func settingsAdvice(se *settingsError) (cause, assistance string) {
+	return "The connection setting " + se.Field + " is not usable: " + endSentence(se.msg),
+		"Correct " + se.Field + " in the connection."
 }
 
 // tokenFailure explains a failed token request by the connection setting
@@ -261,16 +319,23 @@ func resourceOf(apiErr *halo.APIError, err error) string {
 
 // sentence makes s start upper case and end with a full stop.
 func sentence(s string) string {
-	s = strings.TrimSpace(s)
+	s = endSentence(s)
 	if s == "" {
 		return s
 	}
 	r, n := utf8.DecodeRuneInString(s)
-	s = strings.ToUpper(string(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// endSentence trims s and adds a full stop unless it already ends with
+// one, or with a question or exclamation mark.
+func endSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") ||
+		strings.HasSuffix(s, "!") {
+		return s
 	}
-	return s
+	return s + "."
 }
 
 // clipText cuts s to at most n bytes on a rune boundary, marking the cut.

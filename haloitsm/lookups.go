@@ -176,7 +176,7 @@ func (c *Connection) nameOf(ctx context.Context, k lookupKind, id int) string {
 	return ""
 }
 
-// teamByID returns the name of team id, or a *inputError naming field.
+// teamName returns the name of team id, or a *inputError naming field.
 func (c *Connection) teamName(ctx context.Context, field string, id int) (string, error) {
 	teams, err := c.teams(ctx)
 	if err != nil {
@@ -187,7 +187,7 @@ func (c *Connection) teamName(ctx context.Context, field string, id int) (string
 			return t.Name, nil
 		}
 	}
-	return "", badInput(field, "%s: HaloITSM has no team with ID %d", field, id)
+	return "", unknownInput(field, "team", "%s: HaloITSM has no team with ID %d", field, id)
 }
 
 // closedStatus returns the status Close Ticket uses: the given override
@@ -239,7 +239,7 @@ func (c *Connection) reopenStatus(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return 0, badInput("status_name", "HaloITSM has no status named In Progress, New "+
+	return 0, unknownInput("status_name", "status", "HaloITSM has no status named In Progress, New "+
 		"or Open; give status_id or status_name (statuses: %s)", namesOf(items, 10))
 }
 

@@ -28,7 +28,8 @@ type named struct {
 func resolveName(kind, field, name string, items []named) (int, error) {
 	want := strings.TrimSpace(name)
 	if want == "" {
-		return 0, &inputError{Field: field, msg: fmt.Sprintf("%s: empty %s name", field, kind)}
+		return 0, &inputError{Field: field, msg: fmt.Sprintf("%s: empty %s name", field, kind),
+			assist: lookupAssistance(field, kind)}
 	}
 
 	var hits []named
@@ -61,7 +62,8 @@ func resolveName(kind, field, name string, items []named) (int, error) {
 	case 1:
 		return hits[0].ID, nil
 	case 0:
-		return 0, &inputError{Field: field, msg: unknownNameMessage(kind, want, items)}
+		return 0, &inputError{Field: field, msg: unknownNameMessage(kind, want, items),
+			assist: lookupAssistance(field, kind)}
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
@@ -69,7 +71,7 @@ func resolveName(kind, field, name string, items []named) (int, error) {
 	}
 	return 0, &inputError{Field: field, msg: fmt.Sprintf(
 		"%s %q is ambiguous: HaloITSM has %d with that name (IDs %s); give the ID instead",
-		kind, want, len(hits), strings.Join(ids, ", "))}
+		kind, want, len(hits), strings.Join(ids, ", ")), assist: lookupAssistance(field, kind)}
 }
 
 // unknownNameMessage says that want is unknown and suggests close names,

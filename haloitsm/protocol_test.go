@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 )
@@ -373,7 +374,7 @@ func TestCloseDiscoversOrUsesConfiguredStatus(t *testing.T) {
 	}
 	h.conn["closed_status"] = "Clossed"
 	res := h.fail("close_ticket", map[string]any{"ticket_id": id})
-	if !strings.Contains(res.Body.Exception.Cause, `closed_status is not usable: Unknown status "Clossed"; did you mean "Closed"?`) {
+	if !strings.Contains(res.Body.Exception.Cause, `closed_status is not usable: unknown status "Clossed"; did you mean "Closed"?`) {
 		t.Errorf("cause = %q", res.Body.Exception.Cause)
 	}
 }

@@ -115,12 +115,13 @@ func (in *triggerInput) check() error {
 		return badInput("source", "source: %q is not a source; give poll or webhook", in.Source)
 	}
 	if in.Interval < minInterval || in.Interval > maxInterval {
-		return badInput("interval", "interval: %d seconds is out of range; give %d to %d",
+		return outOfRange("interval", minInterval, maxInterval,
+			"interval: %d seconds is out of range; give %d to %d",
 			in.Interval, minInterval, maxInterval)
 	}
 	if in.LookbackMinutes < 0 || in.LookbackMinutes > maxLookback {
-		return badInput("lookback_minutes", "lookback_minutes: %d is out of range; give 0 "+
-			"to %d", in.LookbackMinutes, maxLookback)
+		return outOfRange("lookback_minutes", 0, maxLookback,
+			"lookback_minutes: %d is out of range; give 0 to %d", in.LookbackMinutes, maxLookback)
 	}
 	if in.TicketID < 0 {
 		return badInput("ticket_id", "ticket_id: %d is not a ticket number", in.TicketID)
@@ -140,8 +141,8 @@ func (in *triggerInput) check() error {
 		return nil
 	}
 	if in.WebhookPort < 1 || in.WebhookPort > 65535 {
-		return badInput("webhook_port", "webhook_port: %d is not a TCP port; give 1 to 65535",
-			in.WebhookPort)
+		return outOfRange("webhook_port", 1, 65535,
+			"webhook_port: %d is not a TCP port; give 1 to 65535", in.WebhookPort)
 	}
 	in.WebhookHost = strings.TrimSpace(in.WebhookHost)
 	if in.WebhookHost == "" {
