@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/haloconnect/icon-haloitsm/icon/helpdoc/helprow"
 )
 
 // Well-known file names, relative to the plugin directory.
@@ -56,7 +58,7 @@ func load(ctx context.Context, dir string, opts Options) (*plugin, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("validate: parse %s: %w", specFile, err)
 	}
-	root := resolve(&doc)
+	root := helprow.Resolve(&doc)
 	if root == nil || root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("validate: parse %s: the document is not a mapping", specFile)
 	}
@@ -182,24 +184,6 @@ func (p *plugin) isPythonLayout() bool {
 	return !p.isGoLayout() && (p.hasDir("bin") || p.has("setup.py"))
 }
 
-// resolve unwraps document nodes and aliases. It returns nil for nil.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
-	}
-	return nil
-}
-
 // pair is one key and value of a YAML mapping.
 type pair struct {
 	key, val *yaml.Node
@@ -208,13 +192,13 @@ type pair struct {
 // pairs returns the entries of the mapping m in order; nil when m is not a
 // mapping.
 func pairs(m *yaml.Node) []pair {
-	m = resolve(m)
+	m = helprow.Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	out := make([]pair, 0, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, pair{m.Content[i], resolve(m.Content[i+1])})
+		out = append(out, pair{m.Content[i], helprow.Resolve(m.Content[i+1])})
 	}
 	return out
 }
@@ -261,13 +245,13 @@ func isNull(n *yaml.Node) bool {
 
 // stringList returns the scalar items of the sequence n.
 func stringList(n *yaml.Node) []string {
-	n = resolve(n)
+	n = helprow.Resolve(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
 	var out []string
 	for _, c := range n.Content {
-		if c = resolve(c); c != nil && c.Kind == yaml.ScalarNode {
+		if c = helprow.Resolve(c); c != nil && c.Kind == yaml.ScalarNode {
 			out = append(out, c.Value)
 		}
 	}

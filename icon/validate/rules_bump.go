@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/haloconnect/icon-haloitsm/icon/helpdoc/helprow"
 )
 
 // semver converts the three captured version parts to numbers.
@@ -108,7 +110,7 @@ func checkVersionBump(c *checker) {
 		c.fail(specFile, 0, "the spec at %s does not parse: %v", ref, err)
 		return
 	}
-	compareSpecs(c, ref, resolve(&doc), p.root)
+	compareSpecs(c, ref, helprow.Resolve(&doc), p.root)
 }
 
 // specChange is what changed between two specs.

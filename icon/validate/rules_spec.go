@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/haloconnect/icon-haloitsm/icon/helpdoc/helprow"
 )
 
 // requiredTopKeys are the keys every spec must have.
@@ -178,7 +180,7 @@ func checkTag(c *checker) {
 	}
 	n := 0
 	for _, t := range v.Content {
-		if t = resolve(t); t.Kind == yaml.ScalarNode && t.ShortTag() == "!!str" {
+		if t = helprow.Resolve(t); t.Kind == yaml.ScalarNode && t.ShortTag() == "!!str" {
 			n++
 		} else {
 			c.fail(specFile, t.Line, "tags: every tag must be a string")
