@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -313,21 +314,12 @@ func checkOutput(c *checker) {
 				c.fail(f, 0, "output %s is not of type %s", e.key.Value, t)
 			}
 		}
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if !known[k] {
 				c.fail(f, 0, "output %s is not in the spec", k)
 			}
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // matchesType reports whether the JSON value v fits the spec type t. Custom
@@ -450,25 +442,16 @@ func checkRegeneration(c *checker) {
 	for _, s := range sum.Schemas {
 		got[s.Identifier] = s.Hash
 	}
-	for _, id := range sortedStringKeys(want) {
+	for _, id := range slices.Sorted(maps.Keys(want)) {
 		if got[id] != want[id] {
 			c.fail(file, 0, "schema %s hash %q does not match (%s)", id, got[id], want[id])
 		}
 	}
-	for _, id := range sortedStringKeys(got) {
+	for _, id := range slices.Sorted(maps.Keys(got)) {
 		if _, ok := want[id]; !ok {
 			c.fail(file, 0, "schema %s is listed but no such file exists", id)
 		}
 	}
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 var (

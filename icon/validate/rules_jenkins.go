@@ -2,7 +2,9 @@ package validate
 
 import (
 	"bytes"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -40,7 +42,7 @@ func checkCredentials(c *checker) {
 			}
 			switch x := v.(type) {
 			case map[string]any:
-				for _, k := range sortedKeys(x) {
+				for _, k := range slices.Sorted(maps.Keys(x)) {
 					lk := strings.ToLower(k)
 					secret := secretIDs[k]
 					for _, ck := range credentialKeys {
