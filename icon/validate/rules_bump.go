@@ -191,28 +191,18 @@ func sameValue(a, b *yaml.Node) bool {
 	return reflect.DeepEqual(va, vb)
 }
 
+// compareComponents compares the components of one kind (actions,
+// triggers or tasks) by id, and the input and output of each kept one.
 func compareComponents(ch *specChange, kind string, old, cur *yaml.Node) {
-	curIDs := map[string]*yaml.Node{}
-	for _, e := range pairs(cur) {
-		curIDs[e.key.Value] = e.val
-	}
-	oldIDs := map[string]bool{}
-	for _, e := range pairs(old) {
-		oldIDs[e.key.Value] = true
-		nv, ok := curIDs[e.key.Value]
-		if !ok {
-			ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s removed", kind, e.key.Value))
-			continue
-		}
-		where := kind + "." + e.key.Value
-		compareParams(ch, where+".input", get(e.val, "input"), get(nv, "input"), true)
-		compareParams(ch, where+".output", get(e.val, "output"), get(nv, "output"), false)
-	}
-	for _, e := range pairs(cur) {
-		if !oldIDs[e.key.Value] {
-			ch.added = append(ch.added, fmt.Sprintf("%s.%s added", kind, e.key.Value))
-		}
-	}
+	compareKeys(ch, kind, old, cur,
+		func(key string, o, n *yaml.Node) {
+			where := kind + "." + key
+			compareParams(ch, where+".input", get(o, "input"), get(n, "input"), true)
+			compareParams(ch, where+".output", get(o, "output"), get(n, "output"), false)
+		},
+		func(key string, _ *yaml.Node) {
+			ch.added = append(ch.added, fmt.Sprintf("%s.%s added", kind, key))
+		})
 }
 
 // compareParams records removed, retyped and newly required parameters
@@ -220,33 +210,47 @@ func compareComponents(ch *specChange, kind string, old, cur *yaml.Node) {
 // new required parameter is breaking, because existing workflows do not
 // supply it.
 func compareParams(ch *specChange, where string, old, cur *yaml.Node, isInput bool) {
-	curP := map[string]*yaml.Node{}
+	compareKeys(ch, where, old, cur,
+		func(key string, o, n *yaml.Node) {
+			if scalarOr(o, "type") != scalarOr(n, "type") {
+				ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s type changed", where, key))
+			}
+			if isInput && !isTrue(o, "required") && isTrue(n, "required") {
+				ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s became required", where, key))
+			}
+		},
+		func(key string, n *yaml.Node) {
+			if isInput && isTrue(n, "required") {
+				ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s added as required", where, key))
+			} else {
+				ch.added = append(ch.added, fmt.Sprintf("%s.%s added", where, key))
+			}
+		})
+}
+
+// compareKeys matches the entries of the mappings old and cur by key. In
+// old's order, a key missing from cur is recorded as "<where>.<key>
+// removed", a breaking change, and kept is called for a key in both;
+// then, in cur's order, added is called for each key missing from old.
+func compareKeys(ch *specChange, where string, old, cur *yaml.Node,
+	kept func(key string, o, n *yaml.Node), added func(key string, n *yaml.Node)) {
+	curVals := map[string]*yaml.Node{}
 	for _, e := range pairs(cur) {
-		curP[e.key.Value] = e.val
+		curVals[e.key.Value] = e.val
 	}
-	oldP := map[string]bool{}
+	inOld := map[string]bool{}
 	for _, e := range pairs(old) {
-		oldP[e.key.Value] = true
-		nv, ok := curP[e.key.Value]
+		inOld[e.key.Value] = true
+		nv, ok := curVals[e.key.Value]
 		if !ok {
 			ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s removed", where, e.key.Value))
 			continue
 		}
-		if scalarOr(e.val, "type") != scalarOr(nv, "type") {
-			ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s type changed", where, e.key.Value))
-		}
-		if isInput && !isTrue(e.val, "required") && isTrue(nv, "required") {
-			ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s became required", where, e.key.Value))
-		}
+		kept(e.key.Value, e.val, nv)
 	}
 	for _, e := range pairs(cur) {
-		if oldP[e.key.Value] {
-			continue
-		}
-		if isInput && isTrue(e.val, "required") {
-			ch.breaking = append(ch.breaking, fmt.Sprintf("%s.%s added as required", where, e.key.Value))
-		} else {
-			ch.added = append(ch.added, fmt.Sprintf("%s.%s added", where, e.key.Value))
+		if !inOld[e.key.Value] {
+			added(e.key.Value, e.val)
 		}
 	}
 }
