@@ -107,21 +107,26 @@ func TestConcurrentCallersShareOneTokenFetch(t *testing.T) {
 
 func TestWaiterLeavesOnItsOwnContext(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, emulator.Config{Faults: emulator.Faults{Latency: 300 * time.Millisecond}}, nil)
+	// The token endpoint answers only once the gate opens, after the
+	// impatient caller has left: nothing depends on how fast the machine
+	// is.
+	se := newScriptedEnv(t, nil, nil)
+	gate := make(chan struct{})
+	se.front.authGate = gate
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 
 	done := make(chan error, 1)
-	go func() { done <- e.client.Authenticate(t.Context()) }()
-	time.Sleep(10 * time.Millisecond) // let the patient caller start the fetch
-	err := e.client.Authenticate(ctx)
+	go func() { done <- se.client.Authenticate(t.Context()) }()
+	err := se.client.Authenticate(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("impatient caller: %v, want context.DeadlineExceeded", err)
 	}
+	close(gate)
 	if err := <-done; err != nil {
 		t.Errorf("patient caller: %v (its fetch was cancelled by the other caller?)", err)
 	}
-	if n := e.srv.TokensIssued(); n != 1 {
+	if n := se.srv.TokensIssued(); n != 1 {
 		t.Errorf("tokens issued = %d, want 1", n)
 	}
 }

@@ -146,6 +146,10 @@ type scripted struct {
 	header  http.Header // added to scripted answers
 	emu     http.Handler
 	apiHits int
+
+	// authGate, when not nil, holds every request outside /api (token
+	// requests) until it is closed or the client gives up.
+	authGate chan struct{}
 }
 
 const (
@@ -154,10 +158,21 @@ const (
 	commitThenDrop = -1
 	// dropBefore closes the connection without reaching the emulator.
 	dropBefore = -2
+	// hang holds the request without answering until the client gives
+	// up (its context ends and the connection closes), so an attempt ends
+	// by the client's own timeout however slow the machine is.
+	hang = -3
 )
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(strings.ToLower(r.URL.Path), "/api/") {
+		if s.authGate != nil {
+			select {
+			case <-s.authGate:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		s.emu.ServeHTTP(w, r)
 		return
 	}
@@ -178,6 +193,8 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case next == dropBefore:
 		_, _ = io.Copy(io.Discard, r.Body)
 		hijackClose(w)
+	case next == hang:
+		<-r.Context().Done()
 	default:
 		for k, v := range s.header {
 			w.Header()[k] = v
