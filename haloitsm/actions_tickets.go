@@ -413,6 +413,7 @@ type searchTicketsInput struct {
 	OrderBy         string `json:"order_by"`
 	OrderDescending bool   `json:"order_descending"`
 	MaxResults      int    `json:"max_results"`
+	IdempotencyKey  string `json:"idempotency_key"`
 }
 
 // maxSearchResults bounds search_tickets: 100 pages of 100.
@@ -521,10 +522,16 @@ func (c *Connection) searchTickets(ctx context.Context, in searchTicketsInput) (
 		return nil, badInput("created_before", "created_before must be later than created_after")
 	}
 
+	// Halo documents no list filter on the idempotency field, so the key
+	// is compared here, over the tickets the other filters return.
+	key := strings.TrimSpace(in.IdempotencyKey)
 	tickets := []any{}
 	for t, err := range c.client.Tickets.List(ctx, opts) {
 		if err != nil {
 			return nil, err
+		}
+		if key != "" && strings.TrimSpace(t.Rapid7TicketRRN) != key {
+			continue
 		}
 		tickets = append(tickets, c.ticketOutput(ctx, &t, true))
 	}

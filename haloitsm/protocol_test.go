@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -417,6 +418,51 @@ func TestIdempotencyKeyReturnsTheFirstTicket(t *testing.T) {
 	b := num(ticketOf(h.ok("create_ticket", in))["id"])
 	if a == 0 || a != b {
 		t.Errorf("second create with the same key gave ticket %d, first %d", b, a)
+	}
+}
+
+// TestSearchByIdempotencyKey recovers the ticket a create's key
+// produced, the way a workflow does after an outage: search by the key
+// within a date window around the create.
+func TestSearchByIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Config{})
+	before := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	h.srv.CreateTicket(map[string]any{"summary": "no key", "details": "d"})
+	h.ok("create_ticket", map[string]any{"summary": "other", "details": "d",
+		"idempotency_key": "idr-41"})
+	created := ticketOf(h.ok("create_ticket", map[string]any{"summary": "Investigation 42",
+		"details": "d", "idempotency_key": "idr-42"}))
+	h.ok("create_ticket", map[string]any{"summary": "generated key", "details": "d"})
+	if created["idempotency_key"] != "idr-42" {
+		t.Errorf("created ticket's idempotency_key = %v, want idr-42", created["idempotency_key"])
+	}
+	after := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+
+	window := map[string]any{"created_after": before, "created_before": after}
+	search := func(key string) []any {
+		in := map[string]any{"idempotency_key": key}
+		maps.Copy(in, window)
+		out := h.ok("search_tickets", in)
+		tickets, _ := out["tickets"].([]any)
+		if num(out["count"]) != len(tickets) {
+			t.Errorf("search %q: count %v, %d tickets", key, out["count"], len(tickets))
+		}
+		return tickets
+	}
+	got := search("idr-42")
+	if len(got) != 1 {
+		t.Fatalf("search by idr-42 found %d tickets, want 1: %v", len(got), got)
+	}
+	found := got[0].(map[string]any)
+	if found["id"] != created["id"] || found["idempotency_key"] != "idr-42" {
+		t.Errorf("search by idr-42 found %v, want ticket %v", found, created["id"])
+	}
+	if got := search("idr-4"); len(got) != 0 {
+		t.Errorf("search by the prefix idr-4 found %v, want nothing", got)
+	}
+	if got := search(""); len(got) != 4 {
+		t.Errorf("search without a key found %d tickets, want all 4", len(got))
 	}
 }
 

@@ -131,6 +131,9 @@ func (c *Connection) ticketOutput(ctx context.Context, t *halo.Ticket,
 	if t.ID != 0 {
 		out["url"] = c.agentLink(int(t.ID))
 	}
+	// The halo client stamps every created ticket's key into this field
+	// (halo.DefaultIdempotencyField); Search Tickets can filter on it.
+	setStr("idempotency_key", t.Rapid7TicketRRN)
 	return out
 }
 
