@@ -119,6 +119,26 @@ func (p *parser) mapping(n *yaml.Node, path string) ([]entry, bool) {
 	return out, true
 }
 
+// fields walks the mapping n at path in order: a key outside allowed is
+// reported as unknown, and set is called with every other entry and the
+// path of its value. It reports false, having reported n, when n is not
+// a mapping.
+func (p *parser) fields(n *yaml.Node, path string, allowed map[string]bool,
+	set func(e entry, sub string)) bool {
+	entries, ok := p.mapping(n, path)
+	if !ok {
+		return false
+	}
+	for _, e := range entries {
+		if !allowed[e.key] {
+			p.fail(e.k, path, "unknown key %q", e.key)
+			continue
+		}
+		set(e, join(path, e.key))
+	}
+	return true
+}
+
 func deref(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
@@ -415,16 +435,7 @@ func (p *parser) components(n *yaml.Node, kind string, allowed map[string]bool) 
 func (p *parser) component(ce entry, kind string, allowed map[string]bool) Component {
 	c := Component{ID: ce.key, Line: ce.k.Line, Node: ce.v}
 	path := fmt.Sprintf("%s %q", kind, ce.key)
-	entries, ok := p.mapping(ce.v, path)
-	if !ok {
-		return c
-	}
-	for _, e := range entries {
-		if !allowed[e.key] {
-			p.fail(e.k, path, "unknown key %q", e.key)
-			continue
-		}
-		sub := join(path, e.key)
+	p.fields(ce.v, path, allowed, func(e entry, sub string) {
 		switch e.key {
 		case "title":
 			c.Title = p.str(e.v, sub)
@@ -447,7 +458,7 @@ func (p *parser) component(ce entry, kind string, allowed map[string]bool) Compo
 			sched.ID = "schedule"
 			c.Schedule = &sched
 		}
-	}
+	})
 	return c
 }
 
@@ -466,16 +477,7 @@ func (p *parser) params(n *yaml.Node, path, what string, allowed map[string]bool
 func (p *parser) param(pe entry, path, what string, allowed map[string]bool, pos int) Param {
 	prm := Param{ID: pe.key, Node: pe.v, Line: pe.k.Line, Order: pos}
 	path = join(path, fmt.Sprintf("%s %q", what, pe.key))
-	entries, ok := p.mapping(pe.v, path)
-	if !ok {
-		return prm
-	}
-	for _, e := range entries {
-		if !allowed[e.key] {
-			p.fail(e.k, path, "unknown key %q", e.key)
-			continue
-		}
-		sub := join(path, e.key)
+	ok := p.fields(pe.v, path, allowed, func(e entry, sub string) {
 		switch e.key {
 		case "title":
 			prm.Title = p.str(e.v, sub)
@@ -490,7 +492,7 @@ func (p *parser) param(pe entry, path, what string, allowed map[string]bool, pos
 		case "enum":
 			if e.v.Kind != yaml.SequenceNode {
 				p.fail(e.v, sub, "expected a list, got %s", kindName(e.v))
-				continue
+				return
 			}
 			prm.Enum, _ = Value(e.v).([]any)
 		case "example":
@@ -506,6 +508,9 @@ func (p *parser) param(pe entry, path, what string, allowed map[string]bool, pos
 		case "persist_state":
 			prm.PersistState = p.boolean(e.v, sub)
 		}
+	})
+	if !ok {
+		return prm
 	}
 	if prm.Type == "" {
 		p.fail(pe.k, path, "missing key \"type\"")
