@@ -457,7 +457,10 @@ func (s *Server) serveTickets(w http.ResponseWriter, r *http.Request, idPart str
 	}
 }
 
-func (s *Server) getTicket(w http.ResponseWriter, idPart string) {
+// withTicket parses idPart as a ticket id and calls fn with that ticket
+// while holding s.mu. An id that is not a number gets a 400 and a ticket
+// that does not exist or was deleted a 404; fn is not called then.
+func (s *Server) withTicket(w http.ResponseWriter, idPart string, fn func(t *ticket)) {
 	id, err := strconv.Atoi(idPart)
 	if err != nil {
 		writeText(w, http.StatusBadRequest, fmt.Sprintf("invalid ticket id %q", idPart))
@@ -470,25 +473,21 @@ func (s *Server) getTicket(w http.ResponseWriter, idPart string) {
 		writeText(w, http.StatusNotFound, fmt.Sprintf("ticket %d not found", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.store.renderTicket(t, true))
+	fn(t)
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, idPart string) {
+	s.withTicket(w, idPart, func(t *ticket) {
+		writeJSON(w, http.StatusOK, s.store.renderTicket(t, true))
+	})
 }
 
 func (s *Server) deleteTicket(w http.ResponseWriter, idPart string) {
-	id, err := strconv.Atoi(idPart)
-	if err != nil {
-		writeText(w, http.StatusBadRequest, fmt.Sprintf("invalid ticket id %q", idPart))
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.store.tickets[id]
-	if !ok || t.deleted {
-		writeText(w, http.StatusNotFound, fmt.Sprintf("ticket %d not found", id))
-		return
-	}
-	t.deleted = true
-	t.lastUpdate = s.now()
-	writeJSON(w, http.StatusOK, map[string]any{"id": id})
+	s.withTicket(w, idPart, func(t *ticket) {
+		t.deleted = true
+		t.lastUpdate = s.now()
+		writeJSON(w, http.StatusOK, map[string]any{"id": t.id})
+	})
 }
 
 // postTickets implements POST /api/Tickets: every element is validated
