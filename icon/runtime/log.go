@@ -37,10 +37,19 @@ func parseLogFormat(s string) (logFormat, error) {
 	return "", fmt.Errorf("%q is not a log format; use text or json", s)
 }
 
-// newLogHandler returns the handler of format writing to w at level.
+// newLogHandler returns the handler of format writing to w at level. In
+// JSON a duration is written as the text format writes it ("1.5s"), not
+// as slog's default integer of nanoseconds, so that a wait reads the
+// same in both formats.
 func newLogHandler(w io.Writer, format logFormat, level slog.Level) slog.Handler {
 	opts := &slog.HandlerOptions{Level: level}
 	if format == logJSON {
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
 		return slog.NewJSONHandler(w, opts)
 	}
 	return slog.NewTextHandler(w, opts)

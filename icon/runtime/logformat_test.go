@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/testdata/testplugin"
@@ -44,7 +45,8 @@ func leakyPlugin() runtime.Plugin {
 	p := testplugin.Plugin()
 	leak := func(r *runtime.Request) {
 		secret := r.Conn.(*testplugin.Conn).APIKey.SecretKey
-		r.Logger.Info("about to call", "method", "GET", "path", "/x", "error", "bad key "+secret)
+		r.Logger.Info("about to call", "method", "GET", "path", "/x", "wait", 1500*time.Millisecond,
+			"error", "bad key "+secret)
 		r.Logger.Debug("debug detail", "key-"+secret, 42, "ticket_id", 7)
 	}
 	p.Actions["echo"] = func(ctx context.Context, r *runtime.Request) (any, error) {
@@ -89,7 +91,7 @@ func checkJSONLog(t *testing.T, where, s string, debug bool) {
 		}
 		if rec["msg"] == "about to call" {
 			sawValue = rec["error"] == "bad key "+runtime.Mask && rec["method"] == "GET" &&
-				rec["path"] == "/x"
+				rec["path"] == "/x" && rec["wait"] == "1.5s"
 		}
 		if rec["msg"] == "debug detail" {
 			sawKey = rec["key-"+runtime.Mask] == 42.0 && rec["ticket_id"] == 7.0

@@ -162,6 +162,33 @@ func TestMasking(t *testing.T) {
 	}
 }
 
+// TestMaskingPasswordInput checks that an input of type password is
+// masked like a connection secret, in both log formats.
+func TestMaskingPasswordInput(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"text", "json"} {
+		for _, how := range []string{"output", "error"} {
+			t.Run(format+"/"+how, func(t *testing.T) {
+				t.Parallel()
+				msg := `{"version":"v1","type":"action_start","body":{"action":"leak",` + conn +
+					`,"input":{"how":"` + how + `","passphrase":"CANARY-p4ss-\"phrase\""}}}`
+				var stdout, stderr bytes.Buffer
+				runtime.Run(t.Context(), testplugin.Plugin(),
+					[]string{"--debug", "--log-format", format, "run"},
+					strings.NewReader(msg), &stdout, &stderr)
+				for name, s := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String()} {
+					if strings.Contains(s, "CANARY") || strings.Contains(s, "p4ss") {
+						t.Errorf("%s contains the passphrase:\n%s", name, s)
+					}
+					if !strings.Contains(s, "the passphrase is "+runtime.Mask) {
+						t.Errorf("%s does not show the masked passphrase:\n%s", name, s)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestTriggerLogIsBoundedAndOnStderr runs a trigger that logs 10,000
 // lines, each with the connection's secret, before its first event, as
 // one does through a long HaloITSM outage. The event's log must stay

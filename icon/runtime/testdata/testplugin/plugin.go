@@ -109,8 +109,13 @@ func badOutput(ctx context.Context, r *runtime.Request) (any, error) {
 	return map[string]any{"count": "many"}, nil
 }
 
+// leak logs, returns or fails with the connection's secret and the
+// passphrase input, which the runtime must mask.
 func leak(ctx context.Context, r *runtime.Request) (any, error) {
 	secret := r.Conn.(*Conn).APIKey.SecretKey
+	if p, _ := r.Input["passphrase"].(string); p != "" {
+		secret += " and the passphrase is " + p
+	}
 	r.Logger.Info("the secret is " + secret)
 	r.Logger.Debug("debug secret", "key", secret)
 	if r.Input["how"] == "error" {
