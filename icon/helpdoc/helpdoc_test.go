@@ -13,6 +13,7 @@ import (
 
 	"github.com/haloconnect/icon-haloitsm/icon/helpdoc"
 	"github.com/haloconnect/icon-haloitsm/icon/validate"
+	"github.com/haloconnect/icon-haloitsm/icon/validate/validatetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -43,35 +44,11 @@ func TestGenerateGolden(t *testing.T) {
 	}
 }
 
-// copyDir copies the fixture plugin into a temporary directory.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // TestGeneratedHelpPassesValidators regenerates help.md in a copy of the
 // fixture and runs the help rules over it.
 func TestGeneratedHelpPassesValidators(t *testing.T) {
 	t.Parallel()
-	dir := copyDir(t, goodPlugin)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	if err := helpdoc.Write(dir); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -90,7 +67,7 @@ func TestGeneratedHelpPassesValidators(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	dir := copyDir(t, goodPlugin)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	if err := helpdoc.Write(dir); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -126,7 +103,7 @@ func TestCheck(t *testing.T) {
 
 func TestGenerateFallbacksAndSources(t *testing.T) {
 	t.Parallel()
-	dir := copyDir(t, goodPlugin)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	if err := os.RemoveAll(filepath.Join(dir, "docs")); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +178,7 @@ func TestLinksFallBackToResources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := copyDir(t, goodPlugin)
+			dir := validatetest.CopyDir(t, goodPlugin)
 			remove := append([]string{"links:", "references:", `  - "[Example ITSM`}, tt.remove...)
 			editSpec(t, dir, func(line string) bool {
 				return !slices.ContainsFunc(remove, func(p string) bool {
@@ -244,7 +221,7 @@ func editSpec(t *testing.T, dir string, keep func(line string) bool) {
 // cannot be a symbolic link to a file outside docs/help.
 func TestSourcesStayInsideTheirDirectory(t *testing.T) {
 	t.Parallel()
-	dir := copyDir(t, goodPlugin)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	outside := filepath.Join(t.TempDir(), "secret.md")
 	if err := os.WriteFile(outside, []byte("not for help.md"), 0o644); err != nil {
 		t.Fatal(err)
@@ -282,7 +259,7 @@ func TestCheckAndWriteReportOtherErrors(t *testing.T) {
 	}
 
 	// help.md that is a directory cannot be read or replaced.
-	good := copyDir(t, goodPlugin)
+	good := validatetest.CopyDir(t, goodPlugin)
 	help := filepath.Join(good, helpdoc.HelpFile)
 	if err := os.Remove(help); err != nil {
 		t.Fatal(err)

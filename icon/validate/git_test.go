@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/haloconnect/icon-haloitsm/icon/validate/validatetest"
 )
 
 // gitRepo turns dir into a git repository with everything committed.
@@ -42,7 +44,7 @@ func gitCommitAll(t *testing.T, dir, msg string) {
 // layout" for FilesValidator; outside git the same directory does.
 func TestFilesIgnoresGitIgnoredBuildOutput(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodDir)
 	write(t, dir, ".gitignore", "/bin/\n")
 	gitRepo(t, dir)
 	write(t, dir, "bin/icon_example_itsm", "\x7fELF")
@@ -61,7 +63,7 @@ func TestFilesIgnoresGitIgnoredBuildOutput(t *testing.T) {
 	}
 
 	// The same tree without git metadata is judged by what is on disk.
-	plain := copyPlugin(t)
+	plain := validatetest.CopyDir(t, goodDir)
 	write(t, plain, "bin/icon_example_itsm", "\x7fELF")
 	res = run(t, plain, Options{})
 	if got := strs(res.Failures); !slicesContain(got, "FilesValidator: setup.py: required file is missing") {
@@ -149,7 +151,7 @@ func TestVersionBump(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := copyPlugin(t)
+			dir := validatetest.CopyDir(t, goodDir)
 			gitRepo(t, dir)
 			tt.mutate(t, dir)
 			res := run(t, dir, Options{GitRef: "HEAD"})
@@ -176,7 +178,7 @@ func bump(t *testing.T, dir, v string) {
 
 func TestVersionBumpNewPluginAndBadRef(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodDir)
 	write(t, dir, "README.md", "x\n")
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; the git-backed rules cannot be exercised")
@@ -221,7 +223,7 @@ func md5s(s string) string {
 
 func TestRegeneration(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodDir)
 	files := map[string]string{
 		"cmd/main.go":                "package main\n",
 		"connection/connection.go":   "package connection\n",

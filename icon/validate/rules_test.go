@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/haloconnect/icon-haloitsm/icon/validate/validatetest"
 )
 
 // edit replaces the only occurrence of old in the plugin file rel with
@@ -534,7 +536,7 @@ func TestRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := copyPlugin(t)
+			dir := validatetest.CopyDir(t, goodDir)
 			tt.mutate(t, dir)
 			res := run(t, dir, Options{})
 			if tt.failures == nil {

@@ -8,36 +8,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/haloconnect/icon-haloitsm/icon/validate/validatetest"
 )
 
 var _ = flag.Bool("update", false, "unused; kept so `go test ./... -update` works across packages")
 
 const goodDir = "testdata/good"
-
-// copyPlugin copies the good fixture into a temporary directory (outside
-// any git work tree, so file rules use the directory listing).
-func copyPlugin(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(goodDir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(goodDir, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 func run(t *testing.T, dir string, opts Options) *Result {
 	t.Helper()
@@ -58,7 +35,7 @@ func strs[T interface{ String() string }](vs []T) []string {
 
 func TestGoodPluginPasses(t *testing.T) {
 	t.Parallel()
-	res := run(t, copyPlugin(t), Options{})
+	res := run(t, validatetest.CopyDir(t, goodDir), Options{})
 	if diff := cmp.Diff([]string{}, strs(res.Failures)); diff != "" {
 		t.Errorf("failures (-want +got):\n%s", diff)
 	}

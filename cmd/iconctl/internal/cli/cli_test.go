@@ -9,32 +9,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/haloconnect/icon-haloitsm/icon/validate/validatetest"
 )
 
 const goodPlugin = "../../../../icon/validate/testdata/good"
-
-func copyPlugin(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(goodPlugin, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(goodPlugin, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -45,7 +24,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	code, out, errOut := runCLI(t, "validate", dir)
 	if code != 0 || out != "PASS: 41 rules, 0 failures, 0 warnings\n" || errOut != "" {
 		t.Errorf("good plugin: code %d, stdout %q, stderr %q", code, out, errOut)
@@ -67,7 +46,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateWarnings(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	path := filepath.Join(dir, "help.md")
 	data, _ := os.ReadFile(path)
 	data = bytes.Replace(data, []byte("user@example.com"), []byte("ops@example.net"), 1)
@@ -91,7 +70,7 @@ func TestValidateWarnings(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	if code, out, _ := runCLI(t, "help", "--check", dir); code != 0 || out != "help.md is up to date\n" {
 		t.Errorf("check on the fixture: code %d, stdout %q", code, out)
 	}
@@ -114,7 +93,7 @@ func TestHelp(t *testing.T) {
 
 func TestSamples(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	if err := os.RemoveAll(filepath.Join(dir, "tests")); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +125,7 @@ func staticELF(t *testing.T) []byte {
 
 func TestExport(t *testing.T) {
 	t.Parallel()
-	dir := copyPlugin(t)
+	dir := validatetest.CopyDir(t, goodPlugin)
 	bin := filepath.Join(t.TempDir(), "icon_example_itsm")
 	if err := os.WriteFile(bin, staticELF(t), 0o755); err != nil {
 		t.Fatal(err)
