@@ -21,6 +21,23 @@ var update = flag.Bool("update", false, "rewrite the golden samples of the good 
 // golden samples.
 const goodPlugin = "../../../../icon/validate/testdata/good"
 
+// header is the top of a minimal valid spec; a test appends the
+// connection and components it needs.
+const header = `plugin_spec_version: v2
+extension: plugin
+products: [insightconnect]
+name: x
+title: X
+description: X
+version: 1.0.0
+vendor: v
+support: community
+status: []
+resources: {vendor_url: "https://example.com"}
+tags: [a, b]
+hub_tags: {use_cases: [devops], keywords: [k], features: []}
+`
+
 func parse(t *testing.T, src string) *spec.Spec {
 	t.Helper()
 	s, err := spec.Parse([]byte(src))
@@ -67,21 +84,7 @@ func TestGoldenSamples(t *testing.T) {
 
 func TestShapes(t *testing.T) {
 	t.Parallel()
-	s := parse(t, `
-plugin_spec_version: v2
-extension: plugin
-products: [insightconnect]
-name: x
-title: X
-description: X
-version: 1.0.0
-vendor: v
-support: community
-status: []
-resources: {vendor_url: "https://example.com"}
-tags: [a, b]
-hub_tags: {use_cases: [devops], keywords: [k], features: []}
-triggers:
+	s := parse(t, header+`triggers:
   poll:
     title: Poll
     description: Poll
@@ -135,21 +138,7 @@ tasks:
 // Credential fields stay empty even when the spec gives them a default.
 func TestCredentialsStayEmpty(t *testing.T) {
 	t.Parallel()
-	s := parse(t, `
-plugin_spec_version: v2
-extension: plugin
-products: [insightconnect]
-name: x
-title: X
-description: X
-version: 1.0.0
-vendor: v
-support: community
-status: []
-resources: {vendor_url: "https://example.com"}
-tags: [a, b]
-hub_tags: {use_cases: [devops], keywords: [k], features: []}
-connection:
+	s := parse(t, header+`connection:
   host: {title: Host, description: Host, type: string, required: true, default: example.com}
   key: {title: Key, description: Key, type: credential_secret_key, required: true, default: {secretKey: leaked}}
   login: {title: Login, description: Login, type: credential_username_password, required: true}
