@@ -4,6 +4,7 @@
 package validatetest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,25 +19,38 @@ import (
 func CopyDir(tb testing.TB, src string) string {
 	tb.Helper()
 	dst := tb.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
+	if err := copyTree(src, dst); err != nil {
 		tb.Fatal(err)
 	}
 	return dst
+}
+
+// copyTree copies the tree below src into the existing directory dst.
+// Both are opened as roots, so no path in the walk can leave them.
+func copyTree(src, dst string) error {
+	from, err := os.OpenRoot(src)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	to, err := os.OpenRoot(dst)
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+
+	return fs.WalkDir(from.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := filepath.FromSlash(p)
+		if d.IsDir() {
+			return to.MkdirAll(name, 0o755)
+		}
+		data, err := from.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		return to.WriteFile(name, data, 0o644)
+	})
 }
