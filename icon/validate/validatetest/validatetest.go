@@ -13,9 +13,10 @@ import (
 // CopyDir copies the directory tree src into a new temporary directory
 // and returns that directory; the test's cleanup removes it. Directories
 // are created with mode 0755 and files with 0644 (less the umask),
-// whatever their modes in src. The copy lies outside any git work tree, so validator rules that
-// list files see the directory listing. CopyDir stops the test with
-// tb.Fatal when src cannot be read or the copy cannot be written.
+// whatever their modes in src. The copy lies outside any git work tree,
+// so validator rules that list files see the directory listing. CopyDir
+// stops the test with tb.Fatal when src cannot be read or the copy
+// cannot be written.
 func CopyDir(tb testing.TB, src string) string {
 	tb.Helper()
 	dst := tb.TempDir()
