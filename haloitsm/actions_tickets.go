@@ -31,6 +31,37 @@ func decode(r *runtime.Request, v any) error {
 	return nil
 }
 
+// inputHandler builds the handler of an action whose work is a
+// Connection method: it decodes the input over a copy of defaults, runs
+// do, and maps any error with failure. decodeSubject names what the step
+// works on when its input cannot be read; subject names it from the
+// decoded input.
+func inputHandler[In any](defaults In, decodeSubject string, subject func(In) string,
+	do func(*Connection, context.Context, In) (map[string]any, error)) runtime.ActionFunc {
+	return func(ctx context.Context, r *runtime.Request) (any, error) {
+		c := conn(r)
+		in := defaults
+		if err := decode(r, &in); err != nil {
+			return nil, failure(err, decodeSubject)
+		}
+		out, err := do(c, ctx, in)
+		if err != nil {
+			return nil, failure(err, subject(in))
+		}
+		return out, nil
+	}
+}
+
+// fixedSubject is a subject that does not depend on the input.
+func fixedSubject[In any](subject string) func(In) string {
+	return func(In) string { return subject }
+}
+
+// ticketIDSubject names the ticket an input's TicketID points at.
+func ticketIDSubject[In interface{ ticketID() int }](in In) string {
+	return ticketSubject(in.ticketID())
+}
+
 func ticketSubject(id int) string { return fmt.Sprintf("Ticket %d", id) }
 
 func checkTicketID(id int) error {
@@ -62,18 +93,8 @@ type createTicketInput struct {
 	IdempotencyKey string           `json:"idempotency_key"`
 }
 
-func createTicket(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	var in createTicketInput
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the new ticket")
-	}
-	out, err := c.createTicket(ctx, in)
-	if err != nil {
-		return nil, failure(err, "the new ticket")
-	}
-	return out, nil
-}
+var createTicket = inputHandler(createTicketInput{}, "the new ticket",
+	fixedSubject[createTicketInput]("the new ticket"), (*Connection).createTicket)
 
 func (c *Connection) createTicket(ctx context.Context, in createTicketInput) (map[string]any,
 	error) {
@@ -264,18 +285,10 @@ type updateTicketInput struct {
 	CustomFields   []map[string]any `json:"customfields"`
 }
 
-func updateTicket(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	var in updateTicketInput
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the ticket")
-	}
-	out, err := c.updateTicket(ctx, in)
-	if err != nil {
-		return nil, failure(err, ticketSubject(in.TicketID))
-	}
-	return out, nil
-}
+func (in updateTicketInput) ticketID() int { return in.TicketID }
+
+var updateTicket = inputHandler(updateTicketInput{}, "the ticket",
+	ticketIDSubject[updateTicketInput], (*Connection).updateTicket)
 
 func (c *Connection) updateTicket(ctx context.Context, in updateTicketInput) (map[string]any,
 	error) {
@@ -425,18 +438,8 @@ var orderFields = map[string]string{
 	"priority": "priority_id", "status": "status_id", "summary": "summary",
 }
 
-func searchTickets(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	in := searchTicketsInput{MaxResults: 50, OrderDescending: true}
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the ticket search")
-	}
-	out, err := c.searchTickets(ctx, in)
-	if err != nil {
-		return nil, failure(err, "the ticket search")
-	}
-	return out, nil
-}
+var searchTickets = inputHandler(searchTicketsInput{MaxResults: 50, OrderDescending: true}, "the ticket search",
+	fixedSubject[searchTicketsInput]("the ticket search"), (*Connection).searchTickets)
 
 func (c *Connection) searchTickets(ctx context.Context, in searchTicketsInput) (map[string]any,
 	error) {
@@ -546,18 +549,10 @@ type closeTicketInput struct {
 	IsPrivate        bool   `json:"is_private"`
 }
 
-func closeTicket(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	var in closeTicketInput
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the ticket")
-	}
-	out, err := c.closeTicket(ctx, in)
-	if err != nil {
-		return nil, failure(err, ticketSubject(in.TicketID))
-	}
-	return out, nil
-}
+func (in closeTicketInput) ticketID() int { return in.TicketID }
+
+var closeTicket = inputHandler(closeTicketInput{}, "the ticket",
+	ticketIDSubject[closeTicketInput], (*Connection).closeTicket)
 
 // closeTicket records the resolution as an action that also moves the
 // ticket to the closed status, leaving the ticket's details untouched.
@@ -570,25 +565,34 @@ func (c *Connection) closeTicket(ctx context.Context, in closeTicketInput) (map[
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.client.Tickets.Get(ctx, halo.ID(in.TicketID), false); err != nil {
+	return c.moveWithNote(ctx, in.TicketID, closedID, in.Resolution,
+		"Closed by InsightConnect", in.IsPrivate)
+}
+
+// moveWithNote moves ticket id to status with a note action (note, else
+// fallback) in the connection's note outcome, and returns the ticket as
+// it is afterwards with the note's id. The ticket is read first so that
+// a wrong id fails as not found before anything is written.
+func (c *Connection) moveWithNote(ctx context.Context, id, status int, note,
+	fallback string, private bool) (map[string]any, error) {
+	if _, err := c.client.Tickets.Get(ctx, halo.ID(id), false); err != nil {
 		return nil, err
 	}
 	outcomeID, outcome, err := c.noteOutcome(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	note := strings.TrimSpace(in.Resolution)
-	if note == "" {
-		note = "Closed by InsightConnect"
+	if note = strings.TrimSpace(note); note == "" {
+		note = fallback
 	}
 	a, err := c.client.Actions.Create(ctx, halo.ActionCreate{
-		TicketID: halo.ID(in.TicketID), OutcomeID: outcomeID, Outcome: outcome,
-		Note: note, HiddenFromUser: in.IsPrivate, NewStatus: halo.ID(closedID),
+		TicketID: halo.ID(id), OutcomeID: outcomeID, Outcome: outcome,
+		Note: note, HiddenFromUser: private, NewStatus: halo.ID(status),
 	})
 	if err != nil {
 		return nil, err
 	}
-	t, err := c.client.Tickets.Get(ctx, halo.ID(in.TicketID), true)
+	t, err := c.client.Tickets.Get(ctx, halo.ID(id), true)
 	if err != nil {
 		return nil, err
 	}
@@ -603,18 +607,10 @@ type reopenTicketInput struct {
 	StatusName string `json:"status_name"`
 }
 
-func reopenTicket(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	var in reopenTicketInput
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the ticket")
-	}
-	out, err := c.reopenTicket(ctx, in)
-	if err != nil {
-		return nil, failure(err, ticketSubject(in.TicketID))
-	}
-	return out, nil
-}
+func (in reopenTicketInput) ticketID() int { return in.TicketID }
+
+var reopenTicket = inputHandler(reopenTicketInput{}, "the ticket",
+	ticketIDSubject[reopenTicketInput], (*Connection).reopenTicket)
 
 func (c *Connection) reopenTicket(ctx context.Context, in reopenTicketInput) (map[string]any,
 	error) {
@@ -634,30 +630,8 @@ func (c *Connection) reopenTicket(ctx context.Context, in reopenTicketInput) (ma
 		return nil, unknownInput("status_name", "status", "status %q is the closed status; "+
 			"choose an open status to reopen to", c.nameOf(ctx, kindStatus, statusID))
 	}
-	if _, err := c.client.Tickets.Get(ctx, halo.ID(in.TicketID), false); err != nil {
-		return nil, err
-	}
-	outcomeID, outcome, err := c.noteOutcome(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	note := strings.TrimSpace(in.Note)
-	if note == "" {
-		note = "Reopened by InsightConnect"
-	}
-	a, err := c.client.Actions.Create(ctx, halo.ActionCreate{
-		TicketID: halo.ID(in.TicketID), OutcomeID: outcomeID, Outcome: outcome,
-		Note: note, HiddenFromUser: true, NewStatus: halo.ID(statusID),
-	})
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.client.Tickets.Get(ctx, halo.ID(in.TicketID), true)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ticket": c.ticketOutput(ctx, t, true), "success": true,
-		"note_id": int(a.ID)}, nil
+	return c.moveWithNote(ctx, in.TicketID, statusID, in.Note,
+		"Reopened by InsightConnect", true)
 }
 
 type assignTicketInput struct {
@@ -669,18 +643,10 @@ type assignTicketInput struct {
 	Notify    bool   `json:"notify"`
 }
 
-func assignTicket(ctx context.Context, r *runtime.Request) (any, error) {
-	c := conn(r)
-	in := assignTicketInput{Notify: true}
-	if err := decode(r, &in); err != nil {
-		return nil, failure(err, "the ticket")
-	}
-	out, err := c.assignTicket(ctx, in)
-	if err != nil {
-		return nil, failure(err, ticketSubject(in.TicketID))
-	}
-	return out, nil
-}
+func (in assignTicketInput) ticketID() int { return in.TicketID }
+
+var assignTicket = inputHandler(assignTicketInput{Notify: true}, "the ticket",
+	ticketIDSubject[assignTicketInput], (*Connection).assignTicket)
 
 func (c *Connection) assignTicket(ctx context.Context, in assignTicketInput) (map[string]any,
 	error) {
