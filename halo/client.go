@@ -141,8 +141,10 @@ func (e *transportError) Is(target error) bool { return target == ErrUnavailable
 // do runs cl with token handling, rate budgeting and retries, and
 // returns the body of its 2xx answer. Errors are *APIError,
 // *TokenError, *transportError (matching ErrUnavailable),
-// *ambiguousError (creates only), or the caller's context error, all
-// without the "halo: op" prefix that the caller adds.
+// *ambiguousError (creates only), *pauseError (matching ErrRateLimited:
+// the tenant's 429 pause lasts beyond the retry bound, counted from the
+// first attempt), or the caller's context error, all without the
+// "halo: op" prefix that the caller adds.
 func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 	start := c.clock.Now()
 	var (
@@ -156,13 +158,22 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			return nil, err
 		}
 
-		res, err := c.attempt(ctx, cl, attempt)
+		res, err := c.attempt(ctx, cl, attempt, start.Add(c.cfg.MaxRetryElapsed))
 		if err == nil && res.status/100 == 2 {
 			return res.body, nil
 		}
 		if ctx.Err() != nil {
 			// The caller gave up; whatever happened, stop here.
 			return nil, errors.Join(ctx.Err(), err)
+		}
+		var pe *pauseError
+		if errors.As(err, &pe) {
+			// Nothing was sent: the tenant's 429 pause outlasts this
+			// call's retry bound.
+			c.logger(ctx).Warn("halo: giving up", "method", cl.method, "path", res.path,
+				"attempt", attempt, "wait", pe.remaining, "elapsed", c.clock.Now().Sub(start),
+				"reason", "429 pause", "ticket_id", cl.ticketID)
+			return nil, err
 		}
 
 		var (
@@ -265,9 +276,11 @@ type result struct {
 }
 
 // attempt makes one HTTP exchange: it waits for the rate budget, gets a
-// token and sends the request under the per-attempt timeout. A non-nil
-// error means no HTTP answer was read.
-func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
+// token and sends the request under the per-attempt timeout. It does not
+// wait for a 429 pause that ends after deadline (see budget.acquire). A
+// non-nil error means no HTTP answer was read.
+func (c *Client) attempt(ctx context.Context, cl call, n int, deadline time.Time) (result,
+	error) {
 	u := *c.base
 	u.Path = c.base.Path + cl.path
 	if len(cl.query) > 0 {
@@ -275,7 +288,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (result, error) {
 	}
 	res := result{url: u.String(), path: u.Path}
 
-	release, waited, err := c.budget.acquire(ctx, c.clock)
+	release, waited, err := c.budget.acquire(ctx, c.clock, deadline)
 	if waited > 0 {
 		c.obs.OnRateLimitWait(waited)
 		c.logger(ctx).Debug("halo: waited for rate budget", "method", cl.method, "path", res.path,

@@ -3,6 +3,7 @@ package halo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -352,5 +353,96 @@ func TestClientRateBudgetQueuesInsteadOf429(t *testing.T) {
 	}
 	if d := e.clock.Now().Sub(start); d < 2*time.Minute {
 		t.Errorf("12 requests at 5 per minute took %v, want at least 2m", d)
+	}
+}
+
+func TestLaterCallsWaitForThePauseOnlyWithinTheirBound(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	note := func(ctx context.Context, c *Client, id ID) error {
+		_, err := c.Actions.Create(ctx, ActionCreate{TicketID: id, Outcome: "Private Note",
+			Note: "after the 429"})
+		return err
+	}
+	get := func(ctx context.Context, c *Client, id ID) error {
+		_, err := c.Tickets.Get(ctx, id, false)
+		return err
+	}
+	tests := []struct {
+		name       string
+		retryAfter string        // on the 429; "" for none (a 17.5s pause here)
+		bound      time.Duration // the later call's MaxRetryElapsed
+		cancel     bool          // the later call's context is already done
+		op         func(context.Context, *Client, ID) error
+		wantSleeps []time.Duration
+		wantErr    error  // nil: success
+		wantMsg    string // in the error
+	}{
+		{"a read waits out a pause within its bound", "", 2 * time.Minute, false, get,
+			[]time.Duration{17500 * time.Millisecond}, nil, ""},
+		{"a note waits out a pause within its bound", "", 20 * s, false, note,
+			[]time.Duration{17500 * time.Millisecond}, nil, ""},
+		{"a note fails fast on a pause beyond its bound", "", 10 * s, false, note, nil,
+			ErrRateLimited, "paused for another 17.5s after a 429, beyond the 10s left"},
+		{"a read fails fast on a Retry-After beyond its bound", "30", 20 * s, false, get, nil,
+			ErrRateLimited, "paused for another 30s"},
+		{"a read waits out a Retry-After within its bound", "30", 30 * s, false, get,
+			[]time.Duration{30 * s}, nil, ""},
+		{"a done context wins over a pause within the bound", "", 2 * time.Minute, true, get,
+			nil, context.Canceled, ""},
+		{"a done context wins over a pause beyond the bound", "", 10 * s, true, get, nil,
+			context.Canceled, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// The first client gives up at once on its 429 (its bound is
+			// shorter than the pause), leaving the tenant paused. A tenant
+			// of its own keeps the pause from later tests on this port.
+			se := newScriptedEnv(t, []int{429}, func(c *Config) {
+				c.MaxRetryElapsed = time.Second
+				c.Tenant = "pause-" + strings.ReplaceAll(tt.name, " ", "-")
+			})
+			if tt.retryAfter != "" {
+				se.front.header = http.Header{"Retry-After": {tt.retryAfter}}
+			}
+			id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
+			if _, err := se.client.Lookups.Statuses(t.Context()); !errors.Is(err,
+				ErrRateLimited) {
+				t.Fatalf("first call = %v, want ErrRateLimited", err)
+			}
+
+			cfg := se.client.cfg
+			cfg.MaxRetryElapsed = tt.bound
+			later, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			err = tt.op(ctx, later, id)
+
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("later call: %v", err)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Fatalf("later call = %v, want %v", err, tt.wantErr)
+			case !strings.Contains(fmt.Sprint(err), tt.wantMsg):
+				t.Errorf("later call = %v, want it to say %q", err, tt.wantMsg)
+			}
+			if diff := cmp.Diff(tt.wantSleeps, se.clock.Sleeps()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+			wantHits := 1 // the 429
+			if tt.wantErr == nil {
+				wantHits = 2
+			}
+			if n := se.front.hits(); n != wantHits {
+				t.Errorf("API hits = %d, want %d", n, wantHits)
+			}
+		})
 	}
 }

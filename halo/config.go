@@ -72,8 +72,10 @@ type Config struct {
 	// MaxRetryElapsed bounds the total time spent retrying one call,
 	// counted from its first attempt; default 2m. A wait that would end
 	// past the bound is not started: the last error is returned instead.
-	// It bounds retry waits only, not waits for the rate budget (see
-	// RateLimit).
+	// It bounds retry waits and waits for the tenant's pause after a 429
+	// (a pause that would end past the bound fails the call at once with
+	// an error matching ErrRateLimited), not waits for the rolling rate
+	// budget (see RateLimit).
 	MaxRetryElapsed time.Duration
 
 	// RateLimit and RateWindow set the client-side budget: at most
@@ -84,11 +86,12 @@ type Config struct {
 	//
 	// A request that finds the budget spent waits, before it is sent,
 	// until enough earlier requests have left the window: up to a whole
-	// RateWindow, or longer while a 429 pause holds the tenant. Only the
-	// caller's context bounds that wait (MaxRetryElapsed does not);
-	// when the context ends, the call returns the context's error
-	// without having sent the request. Callers that need a shorter bound
-	// give the call a context with a deadline.
+	// RateWindow. Only the caller's context bounds that wait
+	// (MaxRetryElapsed does not); when the context ends, the call returns
+	// the context's error without having sent the request. Callers that
+	// need a shorter bound give the call a context with a deadline. A 429
+	// pause of the tenant is different: MaxRetryElapsed bounds waits for
+	// it too.
 	RateLimit  int
 	RateWindow time.Duration
 

@@ -47,7 +47,10 @@
 // Halo answers 429 without Retry-After for a rolling five-minute window.
 // After such a 429 every request of the tenant pauses (not just the one
 // that was refused), on a schedule that starts at 20 seconds and grows to a
-// minute.
+// minute, or for the Retry-After of the answer. Waits for that pause are
+// bounded by each call's own MaxRetryElapsed: a call whose bound would
+// pass before the pause ends does not wait, and fails at once with an
+// error matching ErrRateLimited that says how long the pause lasts.
 //
 // # Concurrency
 //

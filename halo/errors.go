@@ -22,7 +22,8 @@ var (
 	// ErrForbidden: Halo answered 403; the scope or the login agent's
 	// permissions do not cover the resource.
 	ErrForbidden = errors.New("forbidden")
-	// ErrRateLimited: Halo kept answering 429 until the retry bound.
+	// ErrRateLimited: Halo kept answering 429 until the retry bound, or
+	// the tenant's pause after a 429 lasts beyond the call's retry bound.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrUnavailable: a 5xx answer or a transport failure that retries
 	// did not overcome.
