@@ -2,6 +2,7 @@ package haloitsm
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,7 +79,13 @@ type triggerInput struct {
 	WebhookPath     string `json:"webhook_path"`
 	WebhookUsername string `json:"webhook_username"`
 	WebhookPassword string `json:"webhook_password"`
+	WebhookTLSCert  string `json:"webhook_tls_certificate"`
+	WebhookTLSKey   string `json:"webhook_tls_key"`
 	StateFile       string `json:"state_file"`
+
+	// webhookTLS is built from WebhookTLSCert and WebhookTLSKey by check;
+	// nil means plain HTTP.
+	webhookTLS *tls.Config
 
 	TicketID       int      `json:"ticket_id"`
 	TicketTypeID   int      `json:"tickettype_id"`
@@ -159,7 +166,9 @@ func (in *triggerInput) check() error {
 		return badInput("webhook_username", "webhook_username and webhook_password: give "+
 			"both for Basic authentication, or neither")
 	}
-	return nil
+	var err error
+	in.webhookTLS, err = webhookTLS(in.WebhookTLSCert, in.WebhookTLSKey)
+	return err
 }
 
 // eventFilter is a trigger's input with names resolved to ids.
@@ -447,7 +456,7 @@ func runWebhookSource(ctx context.Context, c *Connection, in triggerInput,
 	emit func(context.Context, ticketEvent) error, log *slog.Logger,
 	opts triggerOptions) error {
 	wr := newWebhookReceiver(webhookConfig{Path: in.WebhookPath, Username: in.WebhookUsername,
-		Password: in.WebhookPassword, Now: opts.Now}, log)
+		Password: in.WebhookPassword, TLS: in.webhookTLS, Now: opts.Now}, log)
 	wr.metrics = c.metrics
 	addr := webhookAddr(in.WebhookHost, in.WebhookPort)
 	ln, err := listenWebhooks(ctx, addr, log)
@@ -455,7 +464,8 @@ func runWebhookSource(ctx context.Context, c *Connection, in triggerInput,
 		return nil // ctx ended
 	}
 	log.Info("receiving HaloITSM webhooks", "address", ln.Addr().String(),
-		"path", in.WebhookPath, "basic_auth", in.WebhookUsername != "")
+		"path", in.WebhookPath, "basic_auth", in.WebhookUsername != "",
+		"tls", in.webhookTLS != nil)
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +45,9 @@ type webhookConfig struct {
 	// Username and Password, when Username is not empty, are the Basic
 	// credentials every request must carry.
 	Username, Password string
+	// TLS, when set, makes the receiver serve HTTPS with it (see
+	// webhookTLS); nil means plain HTTP.
+	TLS *tls.Config
 	// MaxBody bounds the request body; 0 means maxWebhookBody.
 	MaxBody int64
 	// QueueCap bounds the queued events; 0 means webhookQueueCap.
@@ -374,10 +380,18 @@ func listenWebhooks(ctx context.Context, addr string, log *slog.Logger) (net.Lis
 }
 
 // serveWebhooks serves wr on ln until ctx ends, then shuts the server
-// down, giving requests in flight a few seconds.
+// down, giving requests in flight a few seconds. It serves HTTPS when the
+// receiver has a TLS configuration, and warns when Basic credentials are
+// to cross the network in clear text.
 func serveWebhooks(ctx context.Context, ln net.Listener, wr *webhookReceiver,
 	log *slog.Logger) error {
+	if wr.cfg.Username != "" && wr.cfg.TLS == nil {
+		log.Warn("webhook Basic credentials travel in clear text: the receiver serves plain " +
+			"HTTP; give webhook_tls_certificate and webhook_tls_key, or put a TLS-terminating " +
+			"proxy in front of it")
+	}
 	srv := &http.Server{
+		TLSConfig:         wr.cfg.TLS,
 		Handler:           wr,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -387,7 +401,14 @@ func serveWebhooks(ctx context.Context, ln net.Listener, wr *webhookReceiver,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			// The certificate is in TLSConfig, so no files are named.
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -407,4 +428,91 @@ func serveWebhooks(ctx context.Context, ln net.Listener, wr *webhookReceiver,
 // webhookAddr joins the listen host and port.
 func webhookAddr(host string, port int) string {
 	return net.JoinHostPort(strings.TrimSpace(host), fmt.Sprint(port))
+}
+
+// webhookTLS builds the webhook receiver's TLS configuration from the
+// trigger inputs webhook_tls_certificate (the PEM certificate, followed
+// by any intermediate certificates) and webhook_tls_key (its PEM private
+// key: PKCS #8, PKCS #1 or SEC 1). Both empty means plain HTTP and a nil
+// configuration. Giving one without the other, a value that is not PEM
+// of the right kind, or a key that does not belong to the certificate is
+// an *inputError naming the field; no message ever quotes the key.
+// Clients must speak TLS 1.2 or later.
+func webhookTLS(certPEM, keyPEM string) (*tls.Config, error) {
+	certPEM, keyPEM = strings.TrimSpace(certPEM), strings.TrimSpace(keyPEM)
+	switch {
+	case certPEM == "" && keyPEM == "":
+		return nil, nil
+	case keyPEM == "":
+		return nil, badInput("webhook_tls_key", "webhook_tls_key: give the private key of "+
+			"webhook_tls_certificate to serve HTTPS, or neither for plain HTTP")
+	case certPEM == "":
+		return nil, badInput("webhook_tls_certificate", "webhook_tls_certificate: give the "+
+			"certificate of webhook_tls_key to serve HTTPS, or neither for plain HTTP")
+	}
+	if err := checkCertificatePEM(certPEM); err != nil {
+		return nil, badInput("webhook_tls_certificate", "webhook_tls_certificate: %v", err)
+	}
+	if !isPrivateKeyPEM(keyPEM) {
+		return nil, badInput("webhook_tls_key", "webhook_tls_key: is not a PEM encoded "+
+			"private key (-----BEGIN PRIVATE KEY----- ...)")
+	}
+	pair, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	if err != nil {
+		// The library's message is not shown: it could say more about
+		// the key than an error should.
+		return nil, badInput("webhook_tls_key", "webhook_tls_key: does not belong to the "+
+			"certificate in webhook_tls_certificate")
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}, nil
+}
+
+// checkCertificatePEM reports whether s holds PEM certificates only, at
+// least one, each of which parses.
+func checkCertificatePEM(s string) error {
+	rest := []byte(s)
+	n := 0
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return fmt.Errorf("holds a %q PEM block; give certificates only "+
+				"(-----BEGIN CERTIFICATE----- ...)", b.Type)
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return fmt.Errorf("certificate %d does not parse: %w", n+1, err)
+		}
+		n++
+	}
+	if n == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("is not a PEM encoded certificate (-----BEGIN CERTIFICATE----- ...)")
+	}
+	return nil
+}
+
+// isPrivateKeyPEM reports whether s holds a PEM private key that parses,
+// after any other blocks (such as EC PARAMETERS).
+func isPrivateKeyPEM(s string) bool {
+	rest := []byte(s)
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return false
+		}
+		if !strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			continue
+		}
+		if _, err := x509.ParsePKCS8PrivateKey(b.Bytes); err == nil {
+			return true
+		}
+		if _, err := x509.ParsePKCS1PrivateKey(b.Bytes); err == nil {
+			return true
+		}
+		_, err := x509.ParseECPrivateKey(b.Bytes)
+		return err == nil
+	}
 }
