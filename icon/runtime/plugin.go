@@ -65,8 +65,9 @@ type Plugin struct {
 	// They write to cmd.OutOrStdout() and cmd.ErrOrStderr().
 	Commands []*cobra.Command
 
-	// Metrics, when set, makes HTTP mode serve /metrics from this
-	// registry and record the runtime's metrics on it:
+	// Metrics, when set, makes HTTP mode (and a trigger's run process,
+	// with EnvMetricsAddr) serve /metrics from this registry, and the
+	// runtime record its metrics on it:
 	// icon_plugin_runs_total{kind,name,outcome},
 	// icon_plugin_run_duration_seconds{kind,name} and
 	// icon_plugin_http_requests_total{route,code}. A plugin registers its
