@@ -26,8 +26,12 @@ var errBarMissed = errors.New("a must-hold bar was missed")
 
 // Main runs the haloitsm-load command with args (without the program
 // name), writing reports to stdout and progress to log, and returns the
-// exit code.
+// exit code. With MeasureExecCommand as the first argument it is the
+// launcher of run mode instead (see MeasureExec).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) int {
+	if len(args) > 0 && args[0] == MeasureExecCommand {
+		return MeasureExec(ctx, args[1:])
+	}
 	root := newCommand(stdout, log)
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -41,7 +41,10 @@ type Config struct {
 	Name string
 	// Plugin is the path of the plugin binary (icon_haloitsm).
 	Plugin string
-	Mode   Mode
+	// Launcher is the path of the haloitsm-load binary that starts each
+	// run mode process (see MeasureExec); "" means the running binary.
+	Launcher string
+	Mode     Mode
 	// Concurrency is the number of simulated workflows running at once.
 	Concurrency int
 	// Duration is how long workflows keep starting steps; calls in

@@ -269,31 +269,39 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// runDriver starts one plugin "run" process per call.
+// runDriver starts one plugin "run" process per call, through the
+// launcher (MeasureExec) so that each process's own peak RSS is known.
 type runDriver struct {
-	plugin string
+	plugin   string
+	launcher string // the haloitsm-load binary (os.Executable)
 
-	mu   sync.Mutex
-	peak int64 // KiB, the largest ru_maxrss of a finished process
+	mu        sync.Mutex
+	peak      int64 // KiB, the largest peak of a finished process
+	bounded   int   // processes whose peak was not above the launcher's
+	unmeasure int   // processes without a launcher report
 }
 
 func (d *runDriver) call(ctx context.Context, action string, msg []byte) outcome {
-	cmd := exec.CommandContext(ctx, d.plugin, "run") //nolint:gosec // G204: the binary under test
+	//nolint:gosec // G204: this binary, launching the binary under test
+	cmd := exec.CommandContext(ctx, d.launcher, MeasureExecCommand, "--", d.plugin, "run")
 	cmd.Stdin = bytes.NewReader(msg)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{}
 	cmd.Stdout = &limitedWriter{w: &stdout, n: maxEnvelope}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			d.mu.Lock()
-			// ru_maxrss is in KiB on Linux.
-			d.peak = max(d.peak, ru.Maxrss)
-			d.mu.Unlock()
-		}
+	rep, err, repErr := runMeasured(cmd)
+	d.mu.Lock()
+	switch {
+	case repErr != nil:
+		d.unmeasure++
+	case rep.ownPeak():
+		d.peak = max(d.peak, rep.child)
+	default:
+		d.bounded++
+		d.peak = max(d.peak, rep.child)
 	}
+	d.mu.Unlock()
 	if stdout.Len() == 0 {
 		return outcome{err: fmt.Sprintf("run process: %v: no envelope; stderr: %s", err,
 			stderr.String())}
@@ -303,9 +311,20 @@ func (d *runDriver) call(ctx context.Context, action string, msg []byte) outcome
 	return decodeEnvelope(stdout.Bytes(), 0)
 }
 
+// peakRSS returns the largest peak of the run processes so far. It
+// fails when none was measured, or when some process's figure may be the
+// launcher's rather than the plugin's.
 func (d *runDriver) peakRSS() (int64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	switch {
+	case d.peak == 0:
+		return 0, fmt.Errorf("loadtest: no run process was measured (%d without a "+
+			"launcher report)", d.unmeasure)
+	case d.bounded > 0:
+		return d.peak, fmt.Errorf("loadtest: %d run processes peaked no higher than "+
+			"the launcher; %d KiB is an upper bound", d.bounded, d.peak)
+	}
 	return d.peak, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,7 +53,8 @@ type Result struct {
 	TokensAfterExpiry int
 
 	// PeakRSSKiB is the plugin's peak resident set: VmHWM of the HTTP
-	// mode process, or the largest of the run processes.
+	// mode process, or the largest ru_maxrss of the run processes, each
+	// read by the launcher that started it (MeasureExec).
 	PeakRSSKiB int64
 
 	// Samples holds every call's latency, sorted.
@@ -126,7 +128,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		drv = hd
 	case ModeRun:
-		drv = &runDriver{plugin: cfg.Plugin}
+		launcher := cfg.Launcher
+		if launcher == "" {
+			if launcher, err = os.Executable(); err != nil {
+				return nil, fmt.Errorf("loadtest: find this binary to launch run processes: %w",
+					err)
+			}
+		}
+		drv = &runDriver{plugin: cfg.Plugin, launcher: launcher}
 	}
 	driverClosed := false
 	defer func() {

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -10,10 +11,18 @@ import (
 // buildPlugin builds cmd/icon_haloitsm into a temporary directory.
 func buildPlugin(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "icon_haloitsm")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "../cmd/icon_haloitsm")
+	return buildCmd(t, "icon_haloitsm")
+}
+
+// buildCmd builds cmd/<name> into a temporary directory. Built without
+// the race detector, haloitsm-load starts in milliseconds, where a race
+// build of this test binary takes about a second as run mode's launcher.
+func buildCmd(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "../cmd/"+name)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the plugin: %v\n%s", err, out)
+		t.Fatalf("build %s: %v\n%s", name, err, out)
 	}
 	return bin
 }
@@ -26,11 +35,12 @@ func TestRunSmoke(t *testing.T) {
 		t.Skip("builds the plugin and drives it for several seconds; skipped with -short")
 	}
 	plugin := buildPlugin(t)
+	launcher := buildCmd(t, "haloitsm-load")
 
 	for _, mode := range []Mode{ModeHTTP, ModeRun} {
 		t.Run(string(mode), func(t *testing.T) {
 			r, err := Run(t.Context(), Config{
-				Name: "smoke-" + string(mode), Plugin: plugin, Mode: mode,
+				Name: "smoke-" + string(mode), Plugin: plugin, Launcher: launcher, Mode: mode,
 				Concurrency: 2, Duration: 2 * time.Second, CallTimeout: 30 * time.Second,
 			})
 			if err != nil {
@@ -47,6 +57,11 @@ func TestRunSmoke(t *testing.T) {
 			}
 			if r.PeakRSSKiB <= 0 {
 				t.Errorf("peak RSS %d KiB, want a positive figure", r.PeakRSSKiB)
+			}
+			// The plugin's figure, not this (far larger) test process's.
+			if own, err := PeakRSS(os.Getpid()); err == nil && r.PeakRSSKiB >= own {
+				t.Errorf("plugin peak RSS %d KiB, not below this process's %d KiB",
+					r.PeakRSSKiB, own)
 			}
 			if r.API.Requests < r.Calls || r.API.Retries != 0 {
 				t.Errorf("API counts %+v for %d calls without faults", r.API, r.Calls)
