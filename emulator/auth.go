@@ -215,16 +215,17 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *token {
 		w.WriteHeader(http.StatusUnauthorized)
 		return nil
 	}
+	// The expiry is read under the lock: ExpireTokens changes it.
 	s.mu.Lock()
 	t, found := s.tokens[strings.TrimSpace(raw)]
-	now := s.now()
+	expired := found && !s.now().Before(t.expires)
 	s.mu.Unlock()
 	if !found {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return nil
 	}
-	if !now.Before(t.expires) {
+	if expired {
 		w.Header().Set("WWW-Authenticate",
 			`Bearer error="invalid_token", error_description="The token expired"`)
 		w.WriteHeader(http.StatusUnauthorized)

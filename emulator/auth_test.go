@@ -275,3 +275,36 @@ func TestRoutesAreCaseInsensitive(t *testing.T) {
 		t.Errorf("unknown route: status %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestExpireTokensWhileServing expires tokens while requests are being
+// authenticated; under the race detector it fails if the expiry is read
+// outside the server's lock.
+func TestExpireTokensWhileServing(t *testing.T) {
+	t.Parallel()
+	s := emulator.NewTestServer(t, emulator.Config{})
+	c := newClient(t, s).login("all")
+
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.ExpireTokens()
+			}
+		}
+	}()
+	for range 50 {
+		resp, _ := c.do("GET", "/Status", "")
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 200 or 401", resp.StatusCode)
+		}
+	}
+	close(stop)
+	<-done
+	if resp, _ := c.do("GET", "/Status", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("after ExpireTokens: status %d, want 401", resp.StatusCode)
+	}
+}
