@@ -352,8 +352,7 @@ func TestTroubleshootingCoversMappedCauses(t *testing.T) {
 	}
 	causes = append(causes,
 		exception.From(errors.New("boom")).Cause,
-		exception.FromTest(errors.New("boom")).Cause,
-		exception.From(unavailableTrigger("<trigger>")(t.Context(), nil, nil)).Cause)
+		exception.FromTest(errors.New("boom")).Cause)
 
 	for _, cause := range causes {
 		cause = placeholders.Replace(cause)
