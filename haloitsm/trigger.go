@@ -489,7 +489,16 @@ func runWebhookSource(ctx context.Context, c *Connection, in triggerInput,
 
 // processWebhooks reports the queued deliveries one at a time, in order,
 // until ctx ends. A delivery that cannot be completed from HaloITSM stays
-// at the head of the queue and is retried with a growing wait.
+// at the head of the queue and is retried with a growing wait, with no
+// limit on the attempts: the fetch of the ticket, and for a status change
+// without old_status in the body the read of the ticket's actions that
+// gives the previous status. A failed actions read retries the delivery
+// rather than sending it with the previous status unknown, because the
+// outage only delays the event while a missing old status would stay
+// wrong in every workflow that uses it; and, as everywhere in the
+// triggers, a refusal (credentials, permissions) can be fixed in HaloITSM
+// while the trigger waits. Deliveries received meanwhile queue up behind
+// it (see webhookReceiver).
 func processWebhooks(ctx context.Context, wr *webhookReceiver, tr *tracker,
 	observe func(context.Context, WebhookDelivery) (observation, bool, error),
 	emit func(context.Context, ticketEvent) error, log *slog.Logger) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -69,11 +70,15 @@ type snapshot struct {
 	// known has a bit per field the snapshot holds (see the bit layout
 	// above); a webhook's small payload leaves some fields out, and an
 	// absent field is unknown rather than empty.
-	known   uint32
-	ints    [len(snapIntFields)]int32
-	hashes  [len(snapHashFields)]uint64
-	closed  bool
-	summary string
+	known  uint32
+	ints   [len(snapIntFields)]int32
+	hashes [len(snapHashFields)]uint64
+	closed bool
+	// announced is the status the last reported status change moved the
+	// ticket to, 0 when none was reported (see tracker). It sits beside
+	// closed to fill that field's padding.
+	announced int32
+	summary   string
 }
 
 func (s *snapshot) has(bit int) bool { return s.known&(1<<bit) != 0 }
@@ -347,6 +352,18 @@ type ticketEvent struct {
 // tracker turns sightings of tickets into change events: it drops a
 // sighting of a ticket version already seen, and computes what changed
 // since the last one. It is not safe for concurrent use.
+//
+// A webhook delivery whose ticket had to be fetched (the event-only and
+// small payload modes, or a delivery processed after an outage) shows
+// the ticket as it is when fetched, which may include changes made after
+// the event. An earlier delivery can then take in a later status change
+// without reporting it: a "created" delivery fetched after the ticket
+// moved on, or the first sighting of a ticket. The status change's own
+// delivery then finds the same version and would be dropped as nothing
+// new. So a webhook status delivery that finds no status change is still
+// reported as one, unless a status change to the same status was
+// already reported for the ticket (snapshot.announced): two deliveries
+// of one change, such as "status changed" and "updated", report it once.
 type tracker struct {
 	snaps *snapCache
 }
@@ -393,7 +410,6 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 		return ev, false
 	}
 	if !had {
-		tr.snaps.put(o.id, cur)
 		ev.statusChanged = o.statusHint ||
 			(o.prevStatusHint != 0 && o.prevStatusHint != ev.newStatus)
 		if ev.statusChanged && o.prevStatusHint != ev.newStatus {
@@ -403,23 +419,67 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 			ev.changes = []fieldChange{{"status_id", ev.prevStatus, ev.newStatus}}
 		}
 		ev.closedNow = ev.statusChanged && cur.closed
+		if ev.statusChanged {
+			cur.announced = int32(ev.newStatus)
+		}
+		tr.snaps.put(o.id, cur)
 		return ev, true
 	}
 
 	ev.known = true
 	ev.changes = diff(prev, cur, o.ticket)
+	both := prev.known & cur.known
+	switch {
+	case both&(1<<statusIdx) != 0 && prev.ints[statusIdx] != cur.ints[statusIdx]:
+		ev.statusChanged = true
+		ev.prevStatus = int(prev.ints[statusIdx])
+		ev.closedNow = both&(1<<bitClosed) != 0 && !prev.closed && cur.closed
+	case unreportedStatus(o, prev, cur):
+		// The change was taken in by an earlier sighting that did not
+		// report it (see tracker).
+		ev.statusChanged = true
+		if o.prevStatusHint != ev.newStatus {
+			ev.prevStatus = o.prevStatusHint
+		}
+		if ev.prevStatus != 0 {
+			ev.changes = append(ev.changes, fieldChange{"status_id", ev.prevStatus,
+				ev.newStatus})
+		}
+		ev.closedNow = cur.has(bitClosed) && cur.closed
+		if ev.closedNow && !slices.ContainsFunc(ev.changes, func(c fieldChange) bool {
+			return c.Field == "hasbeenclosed"
+		}) {
+			ev.changes = append(ev.changes, fieldChange{"hasbeenclosed", false, true})
+		}
+	default:
+		ev.closedNow = both&(1<<bitClosed) != 0 && !prev.closed && cur.closed
+	}
+
 	// The same last update with the same content is the same version.
 	// It is not stored again, so the cache's order stays the order of
 	// changes and the tickets evicted first are those unchanged longest.
-	if cur.updated != 0 && prev.updated == cur.updated && len(ev.changes) == 0 {
+	if cur.updated != 0 && prev.updated == cur.updated && len(ev.changes) == 0 &&
+		!ev.statusChanged {
 		return ev, false
 	}
-	tr.snaps.put(o.id, cur.merge(prev))
-	both := prev.known & cur.known
-	if both&(1<<statusIdx) != 0 && prev.ints[statusIdx] != cur.ints[statusIdx] {
-		ev.statusChanged = true
-		ev.prevStatus = int(prev.ints[statusIdx])
+	next := cur.merge(prev)
+	next.announced = prev.announced
+	if ev.statusChanged {
+		next.announced = int32(ev.newStatus)
 	}
-	ev.closedNow = both&(1<<bitClosed) != 0 && !prev.closed && cur.closed
+	tr.snaps.put(o.id, next)
 	return ev, true
+}
+
+// unreportedStatus reports whether o is a webhook status delivery whose
+// status the tracker has not reported a change to, although the sighting
+// before it (prev) already showed the ticket in that status.
+func unreportedStatus(o observation, prev, cur snapshot) bool {
+	if o.kind != EventStatusChanged && o.kind != EventClosed {
+		return false
+	}
+	if !cur.has(statusIdx) || cur.ints[statusIdx] == 0 {
+		return false
+	}
+	return cur.ints[statusIdx] != prev.announced
 }

@@ -163,3 +163,85 @@ func TestTrackerHintsForUnknownTickets(t *testing.T) {
 		})
 	}
 }
+
+// A webhook status delivery that finds the ticket's version already seen
+// is reported as a status change unless one to that status was reported.
+func TestTrackerStatusDeliveryAfterLateFetch(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		kind    string
+		created bool
+		status  int
+		hint    int
+		at      time.Duration
+	}
+	type result struct {
+		Fresh, StatusChanged bool
+		Prev                 int
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  []result
+	}{
+		{
+			name: "created delivery fetched after the status change",
+			steps: []step{
+				{kind: EventCreated, created: true, status: 9},
+				{kind: EventStatusChanged, status: 9, hint: 1},
+			},
+			want: []result{{Fresh: true}, {true, true, 1}},
+		},
+		{
+			name: "previous status unknown",
+			steps: []step{
+				{kind: EventUpdated, status: 9},
+				{kind: EventStatusChanged, status: 9},
+			},
+			want: []result{{Fresh: true}, {true, true, 0}},
+		},
+		{
+			name: "two deliveries of one reported change",
+			steps: []step{
+				{kind: EventCreated, created: true, status: 1},
+				{kind: EventStatusChanged, status: 9, hint: 1, at: time.Minute},
+				{kind: EventClosed, status: 9, hint: 1, at: time.Minute},
+				{kind: EventUpdated, status: 9, at: time.Minute},
+			},
+			want: []result{{Fresh: true}, {true, true, 1}, {}, {}},
+		},
+		{
+			name: "change taken in by an update's fetch is reported by it",
+			steps: []step{
+				{kind: EventCreated, created: true, status: 1},
+				{kind: EventUpdated, status: 2, at: time.Minute},
+				{kind: EventStatusChanged, status: 2, hint: 1, at: time.Minute},
+			},
+			want: []result{{Fresh: true}, {true, true, 1}, {}},
+		},
+		{
+			name: "polling never forces a status change",
+			steps: []step{
+				{status: 9},
+				{status: 9},
+			},
+			want: []result{{Fresh: true}, {}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newTracker(10)
+			var got []result
+			for _, s := range tt.steps {
+				ev, fresh := tr.observe(observation{ticket: tk("status_id", s.status), id: 7,
+					updated: t0.Add(s.at), created: s.created, kind: s.kind,
+					prevStatusHint: s.hint})
+				got = append(got, result{fresh, ev.statusChanged, ev.prevStatus})
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("sightings (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -346,3 +346,141 @@ func TestWebhookEventWaitsForHalo(t *testing.T) {
 		t.Errorf("event %+v, want the status change of ticket %d", evs[0], id)
 	}
 }
+
+// An event-only delivery is completed from HaloITSM when it is processed,
+// which after an outage is later than the change it reports. The ticket's
+// "created" delivery then fetches the ticket already moved to its next
+// status, and the status change's own delivery finds nothing new; the
+// status change must still be reported, once.
+func TestWebhookStatusChangeFetchedLateIsReported(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// outage makes HaloITSM fail every API call while the changes
+		// are made and the worker already runs; without it the worker
+		// starts only once both deliveries are queued.
+		outage bool
+	}{
+		{name: "worker starts after both changes"},
+		{name: "HaloITSM down during both changes", outage: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := emulatorConn(t, emulator.Config{})
+			wr := newWebhookReceiver(webhookConfig{}, nil)
+			hook := httptest.NewServer(wr)
+			defer hook.Close()
+			if _, err := srv.AddWebhook(emulator.Webhook{URL: hook.URL,
+				Mode: emulator.ModeEventOnly}); err != nil {
+				t.Fatal(err)
+			}
+			col := newCollector()
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			start := func() {
+				go func() {
+					done <- processWebhooks(ctx, wr, newTracker(0), c.webhookObservation,
+						col.emit, nil)
+				}()
+			}
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("processWebhooks: %v", err)
+				}
+			}()
+
+			if tt.outage {
+				srv.SetFaults(emulator.Faults{ErrorRatio: 1})
+				start()
+			}
+			id := srv.CreateTicket(map[string]any{"summary": "Phish"})
+			if err := srv.ChangeStatus(id, 9, "done"); err != nil {
+				t.Fatal(err)
+			}
+			waitDelivered(t, srv, 2)
+			if tt.outage {
+				srv.SetFaults(emulator.Faults{})
+			} else {
+				start()
+			}
+			evs := col.wait(t, 2)
+
+			// A second status delivery of the same change (Halo can fire
+			// "status changed" and "closed" for one move) is not reported
+			// again.
+			if code, _ := post(t, hook.URL, "", "", fmt.Sprintf(
+				`{"id": "again", "event": "ticket closed", "object_id": %d}`, id)); code != 200 {
+				t.Fatalf("second delivery answered %d, want 200", code)
+			}
+			waitIdle(t, wr)
+
+			type short struct {
+				Created, StatusChanged, Closed bool
+				Prev, New                      int
+				Fields                         []string
+			}
+			var got []short
+			col.mu.Lock()
+			evs = append(evs[:0:0], col.got...)
+			col.mu.Unlock()
+			for _, ev := range evs {
+				s := short{ev.created, ev.statusChanged, ev.closedNow, ev.prevStatus,
+					ev.newStatus, nil}
+				for _, ch := range ev.changes {
+					s.Fields = append(s.Fields, ch.Field)
+				}
+				got = append(got, s)
+			}
+			want := []short{
+				{Created: true, New: 9},
+				{StatusChanged: true, Closed: true, Prev: 1, New: 9,
+					Fields: []string{"status_id", "hasbeenclosed"}},
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("events (-want +got):\n%s", d)
+			}
+
+			// What the status trigger sends for it.
+			out, ok := c.eventOutput(t.Context(), triggerStatusChanged, eventFilter{}, &evs[1])
+			if !ok || out["old_status_id"] != 1 || out["new_status_id"] != 9 {
+				t.Errorf("ticket_status_changed output %v (sent %v), want old 1 new 9", out, ok)
+			}
+		})
+	}
+}
+
+// waitDelivered waits until the emulator logged n webhook deliveries that
+// the receiver accepted.
+func waitDelivered(t *testing.T, srv *emulator.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok := 0
+		for _, d := range srv.WebhookDeliveries() {
+			if d.Status == http.StatusOK {
+				ok++
+			}
+		}
+		if ok >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d webhook deliveries accepted within 10s, want %d", ok, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitIdle waits until the receiver's queue is empty.
+func waitIdle(t *testing.T, wr *webhookReceiver) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for wr.pending() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries still queued after 10s", wr.pending())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
