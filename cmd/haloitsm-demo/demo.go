@@ -30,8 +30,8 @@ type demo struct {
 	failed int
 }
 
-// run starts the emulator, walks through every action and stops the
-// emulator again.
+// run starts the emulator, walks through every action, shows a trigger
+// sending an event, and stops the emulator again.
 func run(ctx context.Context, o options, w io.Writer) error {
 	for _, bin := range []string{o.plugin, o.emulator} {
 		if _, err := os.Stat(bin); err != nil {
@@ -55,11 +55,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}}
 	d.steps()
 
-	// TODO(triggers): the trigger handlers are written separately. Once
-	// they exist, start `icon_haloitsm run` with a trigger_start whose
-	// dispatcher is a local HTTP server, change a ticket and print the
-	// event the trigger posts.
-	fmt.Fprintln(w, "\ntriggers: not shown yet (TODO(triggers): the trigger handlers are not in this build)")
+	d.triggerSteps()
 
 	if d.failed > 0 {
 		return fmt.Errorf("%d steps did not behave as expected", d.failed)
@@ -72,7 +68,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 // summary of the output or error. wantErr marks a deliberate failure.
 func (d *demo) step(action, key string, input map[string]any, wantErr bool) map[string]any {
 	env, took, err := runAction(d.ctx, d.o.plugin, d.conn, action, input)
-	label := fmt.Sprintf("%-19s %-42s", action, clip(key, 42))
+	label := stepLabel(action, key)
 	if err != nil {
 		d.failed++
 		fmt.Fprintf(d.w, "%s -> FAILED TO RUN: %v\n", label, err)
@@ -105,6 +101,12 @@ func (d *demo) step(action, key string, input map[string]any, wantErr bool) map[
 	return env.Body.Output
 }
 
+// stepLabel is the start of a step's line: what ran and its key input,
+// in two columns.
+func stepLabel(what, key string) string {
+	return fmt.Sprintf("%-19s %-42s", what, clip(key, 42))
+}
+
 func (d *demo) steps() {
 	fmt.Fprintln(d.w, "Lookups (so workflows never hard-code ids):")
 	d.step("list_statuses", "", nil, false)
@@ -122,11 +124,7 @@ func (d *demo) steps() {
 		map[string]any{"summary": "Phishing report", "details": "Suspicious invoice attachment",
 			"priority_name": "High", "team_name": "Security",
 			"customfields": []any{map[string]any{"name": "CFImpact", "value": 2}}}, false)
-	id := 0
-	if t, ok := out["ticket"].(map[string]any); ok {
-		f, _ := t["id"].(float64)
-		id = int(f)
-	}
+	id := ticketID(out)
 	if id == 0 {
 		d.failed++
 		fmt.Fprintln(d.w, "no ticket was created; skipping the ticket steps")
@@ -162,6 +160,14 @@ func (d *demo) steps() {
 
 	fmt.Fprintln(d.w, "\nClean-up:")
 	d.step("delete_ticket", tid, map[string]any{"ticket_id": id, "reason": "demo"}, false)
+}
+
+// ticketID is the id of the ticket in an action's output, 0 when there
+// is none.
+func ticketID(out map[string]any) int {
+	t, _ := out["ticket"].(map[string]any)
+	f, _ := t["id"].(float64)
+	return int(f)
 }
 
 // summarise renders an action output in one short line.
