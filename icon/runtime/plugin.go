@@ -41,9 +41,11 @@ import (
 // info route.
 const Version = "1.0.0"
 
-// Plugin describes a plugin: its spec and its handlers. Every action,
-// trigger and task in the spec must have a handler, and every handler a
-// spec entry; Run reports a mismatch before doing anything else.
+// Plugin describes a plugin: its spec and its handlers. Every handler
+// must have a spec entry; Run reports one without before doing anything
+// else. A spec entry without a handler is allowed, so that a plugin can
+// be built step by step: running that step reports it is not implemented.
+// A plugin should test that its spec and handlers match both ways.
 type Plugin struct {
 	// Spec is the plugin.spec.yaml, usually embedded with go:embed.
 	Spec []byte
