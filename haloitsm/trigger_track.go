@@ -420,7 +420,7 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 		}
 		ev.closedNow = ev.statusChanged && cur.closed
 		if ev.statusChanged {
-			cur.announced = int32(ev.newStatus)
+			cur.announced = cur.ints[statusIdx]
 		}
 		tr.snaps.put(o.id, cur)
 		return ev, true
@@ -465,7 +465,9 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 	next := cur.merge(prev)
 	next.announced = prev.announced
 	if ev.statusChanged {
-		next.announced = int32(ev.newStatus)
+		// ev.newStatus was read from cur; its int32 form needs no
+		// narrowing.
+		next.announced = cur.ints[statusIdx]
 	}
 	tr.snaps.put(o.id, next)
 	return ev, true
