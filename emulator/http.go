@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haloconnect/icon-haloitsm/internal/httpstatus"
 )
 
 // maxBody bounds a request body the emulator reads; larger bodies are
@@ -20,11 +22,11 @@ const maxBody = 8 << 20
 // authenticated before it is routed.
 func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusWriter{ResponseWriter: w}
+		rec := &httpstatus.Recorder{ResponseWriter: w}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		start := s.now()
 		defer func() {
-			s.logRequest(start, r, body, rec.status)
+			s.logRequest(start, r, body, rec.Status)
 		}()
 		if err != nil {
 			writeText(rec, http.StatusBadRequest, "could not read the request body")
@@ -37,7 +39,7 @@ func (s *Server) routes() http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 
 		if !s.sleep(r, s.currentFaults().Latency) {
-			rec.status = 0 // the client or the server went away
+			rec.Status = 0 // the client or the server went away
 			return
 		}
 
@@ -113,7 +115,7 @@ func (s *Server) chooseFault(r *http.Request) (faultChoice, int) {
 
 // serveAPI applies the rate limit, faults and authentication, then
 // routes the request.
-func (s *Server) serveAPI(w *statusWriter, r *http.Request, body []byte) {
+func (s *Server) serveAPI(w *httpstatus.Recorder, r *http.Request, body []byte) {
 	if ok, msg := s.allow(); !ok {
 		if ra := s.cfg.RetryAfter; ra > 0 {
 			secs := int((ra + time.Second - 1) / time.Second)
@@ -157,8 +159,8 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, body []byte) {
 // drop closes the connection without an answer. Without a hijackable
 // connection (e.g. an httptest.ResponseRecorder) it aborts the handler,
 // which net/http turns into a reset connection.
-func (s *Server) drop(w *statusWriter) {
-	w.status = 0
+func (s *Server) drop(w *httpstatus.Recorder) {
+	w.Status = 0
 	conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		writeFaultPage(w, http.StatusBadGateway)
@@ -200,29 +202,6 @@ func writeText(w http.ResponseWriter, code int, msg string) {
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, msg) //nolint:gosec // G705: text/plain with nosniff, never HTML
 }
-
-// statusWriter remembers the status code written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // bufferWriter holds a response so it can be replaced after the
 // handler ran.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/haloconnect/icon-haloitsm/internal/httpstatus"
 )
 
 // maxRecordedBody bounds the request body the recorder reads to key a
@@ -75,7 +77,9 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w}
+	// The status stays 0 when the emulator hijacked the connection and
+	// closed it without an answer: a dropped request.
+	sw := &httpstatus.Recorder{ResponseWriter: w}
 	rc.next.ServeHTTP(sw, r)
 
 	path := strings.ToLower(r.URL.Path)
@@ -89,14 +93,14 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.counts.Requests++
-	rc.counts.ByStatus[sw.status]++
+	rc.counts.ByStatus[sw.Status]++
 
 	key := requestKey(r.Method, path, r.URL.RawQuery, body)
 	if rc.pending[key] > 0 {
 		rc.pending[key]--
 		rc.counts.Retries++
 	}
-	if failedStatus(sw.status) {
+	if failedStatus(sw.Status) {
 		rc.pending[key]++
 	}
 }
@@ -128,28 +132,3 @@ func requestKey(method, path, query string, body []byte) [32]byte {
 	h.Sum(k[:0])
 	return k
 }
-
-// statusWriter remembers the status written; it stays 0 when the
-// handler hijacked the connection and closed it without an answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection, so the
-// emulator can still drop it.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
