@@ -126,31 +126,23 @@ type ActionCreate struct {
 }
 
 func (ac ActionCreate) body() map[string]any {
-	m := make(map[string]any, len(ac.Fields)+16)
-	for k, v := range ac.Fields {
-		m[k] = v
-	}
-	set := func(k string, v any, ok bool) {
-		if ok {
-			m[k] = v
-		}
-	}
-	set("ticket_id", ac.TicketID, true)
-	set("outcome", ac.Outcome, ac.Outcome != "")
-	set("outcome_id", ac.OutcomeID, ac.OutcomeID != 0)
-	set("note", ac.Note, ac.Note != "")
-	set("note_html", ac.NoteHTML, ac.NoteHTML != "")
-	set("hiddenfromuser", true, ac.HiddenFromUser)
-	set("new_status", ac.NewStatus, ac.NewStatus != 0)
-	set("new_agent", ac.NewAgent, ac.NewAgent != 0)
-	set("new_team", ac.NewTeam, ac.NewTeam != "")
-	set("new_priority", ac.NewPriority, ac.NewPriority != 0)
-	set("important", true, ac.Important)
-	set("sendemail", true, ac.SendEmail)
-	set("emailto", ac.EmailTo, ac.EmailTo != "")
-	set("emailcc", ac.EmailCC, ac.EmailCC != "")
-	set("emailsubject", ac.EmailSubject, ac.EmailSubject != "")
-	set("timetaken", ac.TimeTaken, ac.TimeTaken != 0)
+	m := newWireBody(ac.Fields, 16)
+	m["ticket_id"] = ac.TicketID
+	m.setIf("outcome", ac.Outcome, ac.Outcome != "")
+	m.setIf("outcome_id", ac.OutcomeID, ac.OutcomeID != 0)
+	m.setIf("note", ac.Note, ac.Note != "")
+	m.setIf("note_html", ac.NoteHTML, ac.NoteHTML != "")
+	m.setIf("hiddenfromuser", true, ac.HiddenFromUser)
+	m.setIf("new_status", ac.NewStatus, ac.NewStatus != 0)
+	m.setIf("new_agent", ac.NewAgent, ac.NewAgent != 0)
+	m.setIf("new_team", ac.NewTeam, ac.NewTeam != "")
+	m.setIf("new_priority", ac.NewPriority, ac.NewPriority != 0)
+	m.setIf("important", true, ac.Important)
+	m.setIf("sendemail", true, ac.SendEmail)
+	m.setIf("emailto", ac.EmailTo, ac.EmailTo != "")
+	m.setIf("emailcc", ac.EmailCC, ac.EmailCC != "")
+	m.setIf("emailsubject", ac.EmailSubject, ac.EmailSubject != "")
+	m.setIf("timetaken", ac.TimeTaken, ac.TimeTaken != 0)
 	delete(m, "id")
 	return m
 }

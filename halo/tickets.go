@@ -320,28 +320,20 @@ type TicketCreate struct {
 }
 
 func (tc TicketCreate) body(keyField, key string) map[string]any {
-	m := make(map[string]any, len(tc.Fields)+16)
-	for k, v := range tc.Fields {
-		m[k] = v
-	}
-	set := func(k string, v any, ok bool) {
-		if ok {
-			m[k] = v
-		}
-	}
-	set("summary", tc.Summary, true)
-	set("details", tc.Details, tc.Details != "" && tc.DetailsHTML == "")
-	set("details_html", tc.DetailsHTML, tc.DetailsHTML != "")
-	set("tickettype_id", tc.TicketTypeID, tc.TicketTypeID != 0)
-	set("status_id", tc.StatusID, tc.StatusID != 0)
-	set("priority_id", tc.PriorityID, tc.PriorityID != 0)
-	set("agent_id", tc.AgentID, tc.AgentID != 0)
-	set("team", tc.Team, tc.Team != "")
-	set("client_id", tc.ClientID, tc.ClientID != 0)
-	set("site_id", tc.SiteID, tc.SiteID != 0)
-	set("user_id", tc.UserID, tc.UserID != 0)
-	set("category_1", tc.Category1, tc.Category1 != "")
-	set("customfields", tc.CustomFields, len(tc.CustomFields) > 0)
+	m := newWireBody(tc.Fields, 16)
+	m["summary"] = tc.Summary
+	m.setIf("details", tc.Details, tc.Details != "" && tc.DetailsHTML == "")
+	m.setIf("details_html", tc.DetailsHTML, tc.DetailsHTML != "")
+	m.setIf("tickettype_id", tc.TicketTypeID, tc.TicketTypeID != 0)
+	m.setIf("status_id", tc.StatusID, tc.StatusID != 0)
+	m.setIf("priority_id", tc.PriorityID, tc.PriorityID != 0)
+	m.setIf("agent_id", tc.AgentID, tc.AgentID != 0)
+	m.setIf("team", tc.Team, tc.Team != "")
+	m.setIf("client_id", tc.ClientID, tc.ClientID != 0)
+	m.setIf("site_id", tc.SiteID, tc.SiteID != 0)
+	m.setIf("user_id", tc.UserID, tc.UserID != 0)
+	m.setIf("category_1", tc.Category1, tc.Category1 != "")
+	m.setIf("customfields", tc.CustomFields, len(tc.CustomFields) > 0)
 	m[keyField] = key
 	delete(m, "id")
 	return m
@@ -501,10 +493,7 @@ func (s *TicketsService) Update(ctx context.Context, id ID, fields map[string]an
 	if id <= 0 {
 		return nil, fmt.Errorf("halo: update ticket %d: id must be positive", id)
 	}
-	m := make(map[string]any, len(fields)+1)
-	for k, v := range fields {
-		m[k] = v
-	}
+	m := newWireBody(fields, 1)
 	m["id"] = id
 	payload, err := json.Marshal([]map[string]any{m})
 	if err != nil {
