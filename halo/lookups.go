@@ -73,7 +73,13 @@ func pagedOf[T any](ctx context.Context, c *Client, op, path, key string, q url.
 
 // getOne fetches one object.
 func getOne[T any](ctx context.Context, c *Client, op, path string) (*T, error) {
-	body, err := c.do(ctx, call{method: "GET", path: path, kind: kindRead})
+	return doOne[T](ctx, c, op, call{method: "GET", path: path, kind: kindRead})
+}
+
+// doOne makes the call cl and decodes the one object Halo answers, sent
+// bare or as a one-element array. Its errors read "halo: <op>: …".
+func doOne[T any](ctx context.Context, c *Client, op string, cl call) (*T, error) {
+	body, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, fmt.Errorf("halo: %s: %w", op, err)
 	}

@@ -279,16 +279,8 @@ func (s *TicketsService) List(ctx context.Context, opts TicketListOptions) iter.
 func (s *TicketsService) Get(ctx context.Context, id ID, includeDetails bool) (*Ticket, error) {
 	q := url.Values{}
 	boolParam(q, "includedetails", includeDetails)
-	body, err := s.c.do(ctx, call{method: "GET", path: idPath("/Tickets", id), query: q,
-		kind: kindRead, ticketID: id})
-	if err != nil {
-		return nil, fmt.Errorf("halo: get ticket %d: %w", id, err)
-	}
-	var t Ticket
-	if err := decodeOne(body, &t); err != nil {
-		return nil, fmt.Errorf("halo: get ticket %d: %w", id, err)
-	}
-	return &t, nil
+	return doOne[Ticket](ctx, s.c, fmt.Sprintf("get ticket %d", id), call{method: "GET",
+		path: idPath("/Tickets", id), query: q, kind: kindRead, ticketID: id})
 }
 
 // TicketCreate describes a new ticket. Summary is required. Zero fields
@@ -499,16 +491,8 @@ func (s *TicketsService) Update(ctx context.Context, id ID, fields map[string]an
 	if err != nil {
 		return nil, fmt.Errorf("halo: update ticket %d: encode: %w", id, err)
 	}
-	body, err := s.c.do(ctx, call{method: "POST", path: "/Tickets", body: payload,
-		kind: kindUpdate, ticketID: id})
-	if err != nil {
-		return nil, fmt.Errorf("halo: update ticket %d: %w", id, err)
-	}
-	var t Ticket
-	if err := decodeOne(body, &t); err != nil {
-		return nil, fmt.Errorf("halo: update ticket %d: %w", id, err)
-	}
-	return &t, nil
+	return doOne[Ticket](ctx, s.c, fmt.Sprintf("update ticket %d", id), call{method: "POST",
+		path: "/Tickets", body: payload, kind: kindUpdate, ticketID: id})
 }
 
 // Delete deletes ticket id (DELETE /api/Tickets/{id}), recording reason

@@ -355,3 +355,18 @@ func TestCreateReportsAFailedLookup(t *testing.T) {
 		t.Errorf("API requests = %d, want 1 POST and 1 lookup", n)
 	}
 }
+
+func TestUpdateErrorNamesTheTicket(t *testing.T) {
+	t.Parallel()
+	se := newScriptedEnv(t, []int{400}, nil)
+	id := ID(se.srv.CreateTicket(map[string]any{"summary": "x"}))
+	_, err := se.client.Tickets.Update(t.Context(), id, map[string]any{"summary": "y"})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("err = %#v, want *APIError 400", err)
+	}
+	want := "halo: update ticket " + itoa(id) + ": POST "
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %q, want prefix %q", err, want)
+	}
+}
