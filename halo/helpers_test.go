@@ -1,7 +1,6 @@
 package halo
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haloconnect/icon-haloitsm/emulator"
+	"github.com/haloconnect/icon-haloitsm/internal/syncbuf"
 )
 
 const (
@@ -69,25 +69,7 @@ type env struct {
 	srv    *emulator.Server
 	client *Client
 	clock  *fakeClock
-	logs   *syncBuffer
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *syncbuf.Buffer
 }
 
 // newEnv starts an emulator sharing a fake clock with a new client.
@@ -100,7 +82,7 @@ func newEnv(t testing.TB, ecfg emulator.Config, mod func(*Config)) *env {
 		ecfg.Now = clock.Now
 	}
 	srv := emulator.NewTestServer(t, ecfg)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg := Config{
 		AuthURL:      srv.AuthURL(),
 		ResourceURL:  srv.APIURL(),
@@ -252,6 +234,6 @@ func newScriptedEnv(t testing.TB, script []int, mod func(*Config)) *scriptedEnv 
 		t.Fatalf("New: %v", err)
 	}
 	c.jitter = func(d time.Duration) time.Duration { return d / 2 }
-	return &scriptedEnv{env: &env{srv: emu, client: c, clock: clock, logs: &syncBuffer{}},
+	return &scriptedEnv{env: &env{srv: emu, client: c, clock: clock, logs: &syncbuf.Buffer{}},
 		front: front}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haloconnect/icon-haloitsm/emulator"
+	"github.com/haloconnect/icon-haloitsm/internal/syncbuf"
 )
 
 // TestWithLoggerKeepsConcurrentCallersApart runs calls on one client from
@@ -19,10 +20,10 @@ func TestWithLoggerKeepsConcurrentCallersApart(t *testing.T) {
 	e := newEnv(t, emulator.Config{}, nil)
 	const callers = 4
 
-	sinks := make([]*syncBuffer, callers)
+	sinks := make([]*syncbuf.Buffer, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
-		sinks[i] = &syncBuffer{}
+		sinks[i] = &syncbuf.Buffer{}
 		log := slog.New(slog.NewJSONHandler(sinks[i],
 			&slog.HandlerOptions{Level: slog.LevelDebug})).With("caller", i)
 		ctx := WithLogger(t.Context(), log)

@@ -1,36 +1,17 @@
 package runtime_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime/testdata/testplugin"
+	"github.com/haloconnect/icon-haloitsm/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestHTTPCommandServesAndShutsDown runs the http command on a loopback
 // port, makes a request, and checks that cancelling (as SIGTERM does)
@@ -39,7 +20,7 @@ func TestHTTPCommandServesAndShutsDown(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- runtime.Run(ctx, testplugin.Plugin(), []string{"http", "--host", "127.0.0.1", "--port", "0"},
