@@ -299,7 +299,8 @@ func (c *Connection) eventOutput(ctx context.Context, id string, f eventFilter,
 
 // needsStatusHistory reports whether trigger id must know whether the
 // status of a ticket it has no snapshot of changed, which costs a request
-// per such ticket.
+// per such ticket: one changed but not seen before, or, when polling, one
+// seen for the first time as created (it may have moved since).
 func needsStatusHistory(id string, f eventFilter) bool {
 	return id == triggerStatusChanged || (id == triggerUpdated && f.statusChanged)
 }
@@ -406,17 +407,27 @@ func resolveWithRetry(ctx context.Context, c *Connection, in triggerInput,
 	}
 }
 
-// runPollSource polls HaloITSM every interval until ctx ends.
-func runPollSource(ctx context.Context, c *Connection, in triggerInput, id string,
-	f eventFilter, start time.Time, emit func(context.Context, ticketEvent) error,
-	log *slog.Logger, sf *stateFile, saved *savedState) error {
-	interval := time.Duration(in.Interval) * time.Second
+// triggerPoller returns the poller of trigger id, reporting changes made
+// from start on. Only a trigger that reports status changes reads
+// tickets' actions (see needsStatusHistory).
+func (c *Connection) triggerPoller(id string, f eventFilter, start time.Time,
+	log *slog.Logger) *poller {
 	p := newPoller(c.pollSource(f.ticketID), func(ctx context.Context, t *halo.Ticket) map[string]any {
 		return c.ticketOutput(ctx, t, true)
 	}, start, log)
 	if needsStatusHistory(id, f) {
 		p.history = c.statusHistory
+		p.origin = c.initialStatus
 	}
+	return p
+}
+
+// runPollSource polls HaloITSM every interval until ctx ends.
+func runPollSource(ctx context.Context, c *Connection, in triggerInput, id string,
+	f eventFilter, start time.Time, emit func(context.Context, ticketEvent) error,
+	log *slog.Logger, sf *stateFile, saved *savedState) error {
+	interval := time.Duration(in.Interval) * time.Second
+	p := c.triggerPoller(id, f, start, log)
 	if sf != nil {
 		p.useState(sf, saved)
 	}

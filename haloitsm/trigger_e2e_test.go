@@ -386,8 +386,9 @@ func TestTriggersEndToEndPolling(t *testing.T) {
 				d.wait(t, n[i]+map[bool]int{true: 1}[i == 1], 30*time.Second)
 			}
 		}
-		// Every trigger polls once more before the next change: a ticket
-		// created and changed between two polls is seen once, as new.
+		// Every trigger polls once more before the next change: ticket_updated
+		// without status_changed takes a ticket created and changed between
+		// two polls as new only.
 		time.Sleep(6 * time.Second)
 	}
 	ids := scenario(t, srv, ds, settle)

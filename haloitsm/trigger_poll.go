@@ -42,16 +42,27 @@ type pollSource func(ctx context.Context, from time.Time, limit int) iter.Seq2[h
 type statusHistory func(ctx context.Context, id int, since time.Time) (changed bool, prev int,
 	err error)
 
+// statusOrigin returns the status ticket id was logged in, 0 when that
+// is not known.
+type statusOrigin func(ctx context.Context, id int) (int, error)
+
 // poller finds ticket changes by polling. It is not safe for concurrent
 // use: one goroutine calls poll.
 type poller struct {
 	list      pollSource
 	normalise func(ctx context.Context, t *halo.Ticket) map[string]any
 	// history, when set, is asked about tickets the tracker has no
-	// snapshot of; nil leaves their previous status unknown.
+	// snapshot of, other than those first seen as created; nil leaves
+	// their previous status unknown.
 	history statusHistory
-	tr      *tracker
-	log     *slog.Logger
+	// origin, when set, is asked about tickets first seen as created
+	// within the window: a ticket logged and moved to another status
+	// between two polls is first seen in its new status, and that change
+	// is reported only if the status it was logged in is known. nil
+	// reports such a ticket as created only.
+	origin statusOrigin
+	tr     *tracker
+	log    *slog.Logger
 
 	// start is when the trigger began watching: changes before it are
 	// recorded but not reported.
@@ -190,8 +201,15 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 		created: !known && !inWindow && !baseline && !created.Before(p.start) &&
 			!created.Before(from),
 	}
-	if !known && !baseline && !o.created && p.history != nil {
-		changed, prev, err := p.history(ctx, id, from)
+	switch {
+	case o.created && p.origin != nil:
+		initial, err := p.origin(ctx, id)
+		if err != nil {
+			return err
+		}
+		o.initialStatus = initial
+	case !known && !baseline && !o.created && p.history != nil:
+		changed, prev, err := p.history(ctx, id, p.historySince(id, from))
 		if err != nil {
 			return err
 		}
@@ -200,6 +218,12 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 	ev, fresh := p.tr.observe(o)
 	sent := fresh && !baseline
 	if sent {
+		if created, moved, ok := ev.splitCreated(); ok {
+			if err := emit(ctx, created); err != nil {
+				return err
+			}
+			ev = moved
+		}
 		if err := emit(ctx, ev); err != nil {
 			return err
 		}
@@ -214,6 +238,21 @@ func (p *poller) process(ctx context.Context, t *halo.Ticket, from time.Time,
 		p.saveState(false)
 	}
 	return nil
+}
+
+// historySince is from where the status history of ticket id, which the
+// tracker has no snapshot of, counts as new. A ticket the state file
+// records as handled had every status change up to that version
+// reported already, so only a later one is new.
+func (p *poller) historySince(id int, from time.Time) time.Time {
+	h, ok := p.window[id]
+	if !ok {
+		return from
+	}
+	if after := time.Unix(0, h+1); after.After(from) {
+		return after
+	}
+	return from
 }
 
 // handledBefore reports whether the state file records ticket id as
@@ -299,6 +338,36 @@ func (c *Connection) pollSource(ticketID int) pollSource {
 		}
 		return c.client.Tickets.List(ctx, opts)
 	}
+}
+
+// initialStatus reads a ticket's actions (GET /api/Actions?ticket_id=N)
+// for the status it was logged in: the old status of its first action
+// that moved the status (the lowest action id; Halo numbers a ticket's
+// actions in order). It returns 0 when no action records a status move,
+// which the tracker takes as a status unchanged since logging, and for
+// a ticket deleted meanwhile.
+func (c *Connection) initialStatus(ctx context.Context, id int) (int, error) {
+	actions, err := c.client.Actions.List(ctx, halo.ID(id), halo.ActionListOptions{})
+	if errors.Is(err, halo.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var first *halo.Action
+	for i := range actions {
+		a := &actions[i]
+		if a.NewStatus == 0 || a.OldStatus == 0 || a.OldStatus == a.NewStatus {
+			continue
+		}
+		if first == nil || (a.ID != 0 && a.ID < first.ID) {
+			first = a
+		}
+	}
+	if first == nil {
+		return 0, nil
+	}
+	return int(first.OldStatus), nil
 }
 
 // statusHistory reads a ticket's actions (GET /api/Actions?ticket_id=N)

@@ -3,9 +3,12 @@ package haloitsm
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +17,9 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/halo"
 )
 
@@ -358,4 +363,265 @@ func TestPollerStopsWhenEmitFails(t *testing.T) {
 			t.Errorf("next poll reported %v, want created 2", got)
 		}
 	})
+}
+
+// A ticket logged and moved between two polls is first seen in its new
+// status; the poller asks for the status it was logged in, for tickets
+// first seen as created only, and reports the creation and the move.
+func TestPollerReportsAMoveBeforeTheFirstSighting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newFakeList()
+		old := h.create(1)
+		time.Sleep(time.Minute)
+		p := newPoller(h.list, fakeNormalise, time.Now(), nil)
+		logged := map[int]int{}
+		var asked []int
+		p.origin = func(_ context.Context, id int) (int, error) {
+			asked = append(asked, id)
+			return logged[id], nil
+		}
+		r := &recorder{}
+		mustPoll(t, p, r)
+
+		time.Sleep(time.Second)
+		moved := h.create(1)
+		logged[moved] = 1
+		time.Sleep(time.Second)
+		h.update(moved, func(t *halo.Ticket) { t.StatusID = 2 })
+		time.Sleep(time.Second)
+		still := h.create(1)
+		logged[still] = 1
+		time.Sleep(time.Second)
+		h.update(old, func(t *halo.Ticket) { t.StatusID = 2 })
+		want := []string{
+			fmt.Sprintf("created %d", moved),
+			fmt.Sprintf("updated %d status_id:1>2 (unknown before)", moved),
+			fmt.Sprintf("created %d", still),
+			fmt.Sprintf("updated %d status_id:1>2", old),
+		}
+		if d := gocmp.Diff(want, mustPoll(t, p, r)); d != "" {
+			t.Errorf("events (-want +got):\n%s", d)
+		}
+		if d := gocmp.Diff([]int{moved, still}, asked); d != "" {
+			t.Errorf("origin asked about (-want +got):\n%s", d)
+		}
+		time.Sleep(5 * time.Second)
+		if got := mustPoll(t, p, r); len(got) != 0 {
+			t.Errorf("next poll reported %v again", got)
+		}
+		if len(asked) != 2 {
+			t.Errorf("origin asked again: %v", asked)
+		}
+	})
+}
+
+// A failed read of the logged status fails the poll before the ticket is
+// recorded, so the next poll reports it in full.
+func TestPollerRetriesATicketWhoseOriginFailed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newFakeList()
+		p := newPoller(h.list, fakeNormalise, time.Now(), nil)
+		down := true
+		p.origin = func(context.Context, int) (int, error) {
+			if down {
+				return 0, errors.New("halo: list actions: unavailable")
+			}
+			return 1, nil
+		}
+		time.Sleep(time.Second)
+		id := h.create(1)
+		time.Sleep(time.Second)
+		h.update(id, func(t *halo.Ticket) { t.StatusID = 2 })
+		r := &recorder{}
+		if err := p.poll(t.Context(), r.emit); err == nil || len(r.take()) != 0 {
+			t.Fatalf("poll = %v, want the origin error and no event", err)
+		}
+		down = false
+		want := []string{fmt.Sprintf("created %d", id),
+			fmt.Sprintf("updated %d status_id:1>2 (unknown before)", id)}
+		if d := gocmp.Diff(want, mustPoll(t, p, r)); d != "" {
+			t.Errorf("after the outage (-want +got):\n%s", d)
+		}
+	})
+}
+
+// manualClock is a clock that moves only when told; safe for concurrent
+// use.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// actionReads counts the actions reads the emulator answered.
+func actionReads(srv *emulator.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "GET" && strings.EqualFold(r.Path, "/api/Actions") {
+			n++
+		}
+	}
+	return n
+}
+
+// The triggers' pollers against the emulator, on a clock the test moves:
+// a ticket logged and moved New -> In Progress between two polls is
+// reported once as created by ticket_created and once as moved by
+// ticket_status_changed and ticket_updated (status_changed), also after
+// a restart from the state file; only the status triggers read actions,
+// once per ticket first seen as created.
+func TestTriggerPollersReportAMoveBeforeTheFirstSighting(t *testing.T) {
+	t.Parallel()
+	clock := &manualClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	srv, c := emulatorConn(t, emulator.Config{Now: clock.now})
+	ctx := t.Context()
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+
+	type trig struct {
+		id    string
+		f     eventFilter
+		p     *poller
+		sf    *stateFile
+		saved *savedState
+	}
+	trigs := []*trig{
+		{id: triggerCreated},
+		{id: triggerStatusChanged},
+		{id: triggerUpdated, f: eventFilter{statusChanged: true}},
+	}
+	// start (re)starts every trigger's poller with its state file.
+	start := func() {
+		for _, tg := range trigs {
+			tg.sf, tg.saved = openPollState(ctx, filepath.Join(dir, tg.id+".db"), tg.id,
+				time.Second, log)
+			if tg.sf == nil {
+				t.Fatalf("%s: state file not opened", tg.id)
+			}
+			tg.p = c.triggerPoller(tg.id, tg.f, clock.now(), log)
+			tg.p.useState(tg.sf, tg.saved)
+		}
+	}
+	stop := func() {
+		for _, tg := range trigs {
+			if err := tg.sf.Close(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	// poll polls with every trigger and returns, per trigger, the events
+	// it sent and the actions reads it made.
+	poll := func() (events [][]string, reads []int) {
+		for _, tg := range trigs {
+			before := actionReads(srv)
+			var got []string
+			err := tg.p.poll(ctx, func(ctx context.Context, ev ticketEvent) error {
+				out, ok := c.eventOutput(ctx, tg.id, tg.f, &ev)
+				if !ok {
+					return nil
+				}
+				// As the dispatcher receives it.
+				b, err := json.Marshal(out)
+				if err != nil {
+					return err
+				}
+				var sent map[string]any
+				if err := json.Unmarshal(b, &sent); err != nil {
+					return err
+				}
+				got = append(got, summary(sent))
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%s: poll: %v", tg.id, err)
+			}
+			events = append(events, got)
+			reads = append(reads, actionReads(srv)-before)
+		}
+		return events, reads
+	}
+	check := func(when string, want [][]string, wantReads []int) {
+		t.Helper()
+		got, reads := poll()
+		if d := gocmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: events per trigger (-want +got):\n%s", when, d)
+		}
+		if d := gocmp.Diff(wantReads, reads); d != "" {
+			t.Errorf("%s: actions reads per trigger (-want +got):\n%s", when, d)
+		}
+	}
+
+	logged := srv.CreateTicket(map[string]any{"summary": "before the start", "tickettype_id": 1})
+	clock.advance(10 * time.Minute)
+	start()
+	defer func() { stop() }()
+	check("first poll", [][]string{nil, nil, nil}, []int{0, 0, 0})
+
+	clock.advance(5 * time.Second)
+	moved := srv.CreateTicket(map[string]any{"summary": "moved", "tickettype_id": 1})
+	clock.advance(time.Second)
+	if err := srv.ChangeStatus(moved, 2, "picked up"); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	still := srv.CreateTicket(map[string]any{"summary": "not moved", "tickettype_id": 1})
+	clock.advance(time.Second)
+	// A ticket logged before the start is not new, whatever its status.
+	if err := srv.ChangeStatus(logged, 2, "picked up"); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	check("second poll", [][]string{
+		{
+			fmt.Sprintf("ticket=%d status=2 event=created", moved),
+			fmt.Sprintf("ticket=%d status=1 event=created", still),
+		},
+		{
+			fmt.Sprintf("ticket=%d status=2 old_status_id=1 new_status_id=2", moved),
+			fmt.Sprintf("ticket=%d status=2 old_status_id=1 new_status_id=2", logged),
+		},
+		{
+			fmt.Sprintf("ticket=%d status=2 event=status_changed previous_status_id=1 "+
+				"changes=status_id", moved),
+			fmt.Sprintf("ticket=%d status=2 event=status_changed previous_status_id=1 "+
+				"changes=status_id", logged),
+		},
+	}, []int{0, 3, 3})
+
+	clock.advance(5 * time.Second)
+	check("third poll", [][]string{nil, nil, nil}, []int{0, 0, 0})
+
+	// A restart within the overlap: the tickets handled before it are not
+	// reported again, not even the moved one edited meanwhile, whose
+	// status change lies before the version the state file recorded.
+	stop()
+	clock.advance(5 * time.Second)
+	if err := srv.UpdateTicket(moved, map[string]any{"summary": "moved, edited"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(5 * time.Second)
+	start()
+	check("after the restart", [][]string{nil, nil, nil}, []int{0, 1, 1})
+
+	if err := srv.ChangeStatus(still, 2, "picked up"); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	check("a later move", [][]string{
+		nil,
+		{fmt.Sprintf("ticket=%d status=2 old_status_id=1 new_status_id=2", still)},
+		{fmt.Sprintf("ticket=%d status=2 event=status_changed previous_status_id=1 "+
+			"changes=status_id", still)},
+	}, []int{0, 0, 0})
 }

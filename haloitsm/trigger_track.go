@@ -324,7 +324,12 @@ type observation struct {
 	// They are used only when the tracker has no snapshot of the ticket.
 	statusHint     bool
 	prevStatusHint int
-	deliveryID     string
+	// initialStatus is the status a created ticket was logged in, when
+	// the source knows it (0: unknown). A created ticket first seen in
+	// another status was moved before the sighting: the event then also
+	// reports that status change (see ticketEvent.splitCreated).
+	initialStatus int
+	deliveryID    string
 	// kind is the webhook's event kind, "" when polling.
 	kind string
 }
@@ -349,6 +354,21 @@ type ticketEvent struct {
 	kind       string
 }
 
+// splitCreated splits the event of a created ticket that also reports a
+// status change (see observation.initialStatus) into the creation and
+// the status change, in that order, so that each trigger's filter sees
+// the part it reports. ok is false for any other event.
+func (ev ticketEvent) splitCreated() (created, moved ticketEvent, ok bool) {
+	if !ev.created || !ev.statusChanged {
+		return ev, ev, false
+	}
+	created, moved = ev, ev
+	created.statusChanged, created.prevStatus, created.closedNow = false, 0, false
+	created.changes = nil
+	moved.created = false
+	return created, moved, true
+}
+
 // tracker turns sightings of tickets into change events: it drops a
 // sighting of a ticket version already seen, and computes what changed
 // since the last one. It is not safe for concurrent use.
@@ -364,6 +384,13 @@ type ticketEvent struct {
 // reported as one, unless a status change to the same status was
 // already reported for the ticket (snapshot.announced): two deliveries
 // of one change, such as "status changed" and "updated", report it once.
+//
+// Polling has the same blind spot for new tickets: a ticket logged and
+// moved to another status between two polls is first seen in its new
+// status. The poller then says which status the ticket was logged in
+// (observation.initialStatus), and the event reports the creation and
+// the status change together; the status is recorded as announced like
+// any reported change, so a later sighting of that version adds nothing.
 type tracker struct {
 	snaps *snapCache
 }
@@ -414,6 +441,10 @@ func (tr *tracker) observe(o observation) (ev ticketEvent, fresh bool) {
 			(o.prevStatusHint != 0 && o.prevStatusHint != ev.newStatus)
 		if ev.statusChanged && o.prevStatusHint != ev.newStatus {
 			ev.prevStatus = o.prevStatusHint
+		}
+		if o.created && o.initialStatus != 0 && ev.newStatus != 0 &&
+			o.initialStatus != ev.newStatus {
+			ev.statusChanged, ev.prevStatus = true, o.initialStatus
 		}
 		if ev.statusChanged && ev.prevStatus != 0 {
 			ev.changes = []fieldChange{{"status_id", ev.prevStatus, ev.newStatus}}

@@ -245,3 +245,70 @@ func TestTrackerStatusDeliveryAfterLateFetch(t *testing.T) {
 		})
 	}
 }
+
+// A created ticket first seen in another status than the one it was
+// logged in reports the creation and the status change, once.
+func TestTrackerCreatedTicketAlreadyMoved(t *testing.T) {
+	t.Parallel()
+	type part struct {
+		Created, StatusChanged, ClosedNow bool
+		Prev, New                         int
+		Changes                           []fieldChange
+	}
+	parts := func(ev ticketEvent) []part {
+		p := func(e ticketEvent) part {
+			return part{e.created, e.statusChanged, e.closedNow, e.prevStatus, e.newStatus,
+				e.changes}
+		}
+		if c, m, ok := ev.splitCreated(); ok {
+			return []part{p(c), p(m)}
+		}
+		return []part{p(ev)}
+	}
+	tests := []struct {
+		name    string
+		o       observation
+		status  int
+		closed  bool
+		want    []part
+		wantAnn int32
+	}{
+		{"moved", observation{created: true, initialStatus: 1}, 2, false, []part{
+			{Created: true, New: 2},
+			{StatusChanged: true, Prev: 1, New: 2,
+				Changes: []fieldChange{{"status_id", 1, 2}}}}, 2},
+		{"moved and closed", observation{created: true, initialStatus: 1}, 9, true, []part{
+			{Created: true, New: 9},
+			{StatusChanged: true, ClosedNow: true, Prev: 1, New: 9,
+				Changes: []fieldChange{{"status_id", 1, 9}}}}, 9},
+		{"in the status it was logged in", observation{created: true, initialStatus: 2}, 2,
+			false, []part{{Created: true, New: 2}}, 0},
+		{"logged status unknown", observation{created: true}, 2, false,
+			[]part{{Created: true, New: 2}}, 0},
+		{"not created: the initial status is ignored", observation{initialStatus: 1}, 2,
+			false, []part{{New: 2}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newTracker(10)
+			o := tt.o
+			o.id, o.updated = 7, t0
+			o.ticket = tk("status_id", tt.status, "hasbeenclosed", tt.closed)
+			ev, fresh := tr.observe(o)
+			if !fresh {
+				t.Fatal("first sighting was not fresh")
+			}
+			if d := cmp.Diff(tt.want, parts(ev)); d != "" {
+				t.Errorf("events (-want +got):\n%s", d)
+			}
+			if s, _ := tr.snaps.peek(7); s.announced != tt.wantAnn {
+				t.Errorf("announced = %d, want %d", s.announced, tt.wantAnn)
+			}
+			o.created = false
+			if _, fresh := tr.observe(o); fresh {
+				t.Error("the same version seen again was fresh")
+			}
+		})
+	}
+}
