@@ -1,7 +1,6 @@
 package haloitsm
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,12 +17,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/haloconnect/icon-haloitsm/emulator"
 	"github.com/haloconnect/icon-haloitsm/icon/runtime"
+	"github.com/haloconnect/icon-haloitsm/internal/syncbuf"
 )
 
 // testCert is a self-signed ECDSA certificate for 127.0.0.1, in PEM, and
@@ -175,24 +174,6 @@ func keyBody(keyPEM string) string {
 	return strings.Split(keyPEM, "\n")[1]
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveReceiver serves wr on a loopback port until the test ends and
 // returns its address.
 func serveReceiver(t *testing.T, wr *webhookReceiver, log *slog.Logger) string {
@@ -221,7 +202,7 @@ func TestWebhookReceiverServesHTTPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	wr := newWebhookReceiver(webhookConfig{Username: "halo", Password: "pw", TLS: cfg}, log)
 	addr := serveReceiver(t, wr, log)
@@ -273,7 +254,7 @@ func TestWebhookBasicAuthWithoutTLSWarns(t *testing.T) {
 	}{{"basic auth", "halo", true}, {"no auth", "", false}} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			wr := newWebhookReceiver(webhookConfig{Username: tt.user, Password: "pw"}, log)
 			addr := serveReceiver(t, wr, log)
@@ -309,7 +290,7 @@ func TestWebhookTriggerOverHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	sent := make(chan map[string]any, 10)
 	send := func(_ context.Context, out any) error {
